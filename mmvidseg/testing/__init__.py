@@ -1,0 +1,10 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+from .toy_video import (TOY_CLASSES, TOY_IGNORE, TOY_PALETTE,
+                        TOY_STUFF_CLASSES, TOY_THING_CLASSES, ToyObject,
+                        ToyVideo, generate_toy_video, generate_toy_videos)
+
+__all__ = [
+    'TOY_CLASSES', 'TOY_IGNORE', 'TOY_PALETTE', 'TOY_STUFF_CLASSES',
+    'TOY_THING_CLASSES', 'ToyObject', 'ToyVideo', 'generate_toy_video',
+    'generate_toy_videos'
+]
