@@ -41,9 +41,15 @@ def parse_requirements(fname):
 
 
 def op_sources():
-    """Yield ``(module_name, cpp_sources, cu_sources)`` for each op."""
+    """Yield ``(module_name, cpp_sources, cu_sources)`` for each op.
+
+    ``MMVIDSEG_OPS=a,b`` restricts the build to the named ops.
+    """
+    only = [x for x in os.getenv('MMVIDSEG_OPS', '').split(',') if x]
     for csrc in sorted(glob.glob(osp.join('mmvidseg', 'ops', '*', 'csrc'))):
         op = osp.basename(osp.dirname(csrc))
+        if only and op not in only:
+            continue
         cpp = sorted(glob.glob(osp.join(csrc, '**', '*.cpp'), recursive=True))
         cu = sorted(glob.glob(osp.join(csrc, '**', '*.cu'), recursive=True))
         if cpp:

@@ -1,0 +1,26 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+import os.path as osp
+
+import numpy as np
+
+from ._io import SplitVideos, mkdir, save_jpg, save_png
+
+
+def write_vspw(root: str, splits: SplitVideos) -> str:
+    """VSPW: ``data/<video>/{origin/*.jpg, mask/*.png}`` + ``<split>.txt``.
+
+    Masks hold ``class + 1`` (1..124 in the real dataset); 0 is "others"
+    and 255 void, both ignored by the official evaluation.
+    """
+    for split, videos in splits.items():
+        with open(osp.join(mkdir(root), f'{split}.txt'), 'w') as f:
+            for video in videos:
+                f.write(video.name + '\n')
+                for t in range(video.num_frames):
+                    stem = f'{t:08d}'
+                    vdir = osp.join(root, 'data', video.name)
+                    save_jpg(osp.join(vdir, 'origin', stem + '.jpg'),
+                             video.images[t])
+                    save_png(osp.join(vdir, 'mask', stem + '.png'),
+                             video.semantic[t].astype(np.uint8) + 1)
+    return root
