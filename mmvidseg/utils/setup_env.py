@@ -29,3 +29,40 @@ def register_all_modules(init_default_scope: bool = True) -> None:
                       'is not "mmvidseg"; a new one is created for it.')
         name = f'mmvidseg-{datetime.datetime.now()}'
         DefaultScope.get_instance(name, scope_name='mmvidseg')
+
+
+def setup_distributed_on_cpu(cfg, launcher: str) -> None:
+    """Let a config with ``launcher='pytorch'`` train on CPU-only hosts.
+
+    mmengine assumes GPUs for DDP: it calls ``torch.cuda.set_device`` and
+    passes ``device_ids=[LOCAL_RANK]`` to ``DistributedDataParallel``. On a
+    host without CUDA this switches the backend to gloo, initialises the
+    process group itself (mmengine then skips its own initialisation) and
+    wraps the model with ``device_ids=None``, which is how DDP runs on CPU
+    tensors. Does nothing when CUDA is available or not launched
+    distributed.
+
+    Args:
+        cfg (Config): The config; modified in place.
+        launcher (str): ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
+    """
+    import os
+
+    import torch
+    import torch.distributed as dist
+
+    if launcher == 'none' or torch.cuda.is_available():
+        return
+    dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    dist_cfg['backend'] = 'gloo'
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel',
+        broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+    if launcher == 'pytorch' and not dist.is_initialized():
+        dist.init_process_group(
+            backend='gloo',
+            rank=int(os.environ['RANK']),
+            world_size=int(os.environ['WORLD_SIZE']))

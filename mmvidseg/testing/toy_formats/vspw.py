@@ -1,8 +1,10 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+import json
 import os.path as osp
 
 import numpy as np
 
+from ..toy_video import TOY_CLASSES
 from ._io import SplitVideos, mkdir, save_jpg, save_png
 
 
@@ -10,8 +12,12 @@ def write_vspw(root: str, splits: SplitVideos) -> str:
     """VSPW: ``data/<video>/{origin/*.jpg, mask/*.png}`` + ``<split>.txt``.
 
     Masks hold ``class + 1`` (1..124 in the real dataset); 0 is "others"
-    and 255 void, both ignored by the official evaluation.
+    and 253/255 are void. ``label_num_dic_final.json`` maps class names to
+    their mask values, as in the VSPW release.
     """
+    with open(osp.join(mkdir(root), 'label_num_dic_final.json'), 'w') as f:
+        json.dump({'others': 0, **{c: i + 1
+                                   for i, c in enumerate(TOY_CLASSES)}}, f)
     for split, videos in splits.items():
         with open(osp.join(mkdir(root), f'{split}.txt'), 'w') as f:
             for video in videos:

@@ -1,0 +1,243 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""Video semantic segmentation: mIoU and video consistency (mVC), as VSPW.
+
+Reproduces the official VSPW evaluation (``VSPW_code``: ``utils.Evaluator``
+for mIoU, ``VC_perclip.py`` for VC) and its conventions:
+
+* mIoU comes from one confusion matrix over the whole dataset. Only ground
+  truth values in ``[0, num_classes)`` count; every other value (255, ...)
+  is ignored. Per-class IoU = TP / (TP + FP + FN); classes whose union is
+  empty are NaN and left out of the mean (a class that is only predicted has
+  IoU 0 and stays in). A prediction outside ``[0, num_classes)`` on a
+  counted pixel is an error here (the official code silently writes it to a
+  wrong cell or crashes).
+* VC_n of a window of n consecutive frames is the share of the pixels whose
+  ground truth stays constant over the window where the prediction also
+  stays constant (whether or not it is right). Windows start at
+  ``0 .. T - n - 1`` (the official loop skips the last possible window),
+  videos with ``T <= n`` frames contribute none, and a window with no
+  constant ground-truth pixel is NaN. mVC_n is the NaN-mean over all windows
+  of all videos. Ignored values take part in VC like any other value.
+
+Everything streams: a video is read frame by frame and only a count of the
+changes in the current window is kept per pixel.
+"""
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Sequence, Tuple
+
+import numpy as np
+
+
+@dataclass
+class VSSVideoStats:
+    """Per-video sufficient statistics of :func:`vss_video_stats`.
+
+    Attributes:
+        confusion (np.ndarray): (num_classes, num_classes) int64 counts,
+            rows = ground truth, columns = prediction.
+        vc (Dict[int, List[float]]): VC of each window, per window size.
+        num_frames (int): Frames in the video.
+    """
+    confusion: np.ndarray
+    vc: Dict[int, List[float]] = field(default_factory=dict)
+    num_frames: int = 0
+
+
+def confusion_matrix(gt: np.ndarray, pred: np.ndarray, num_classes: int,
+                     where: str = '') -> np.ndarray:
+    """Confusion matrix of one frame with the official counting rule.
+
+    Args:
+        gt (np.ndarray): Ground-truth class ids, shape (H, W).
+        pred (np.ndarray): Predicted class ids, shape (H, W).
+        num_classes (int): Number of classes C.
+        where (str): Name of the frame, for error messages.
+
+    Returns:
+        np.ndarray: (C, C) int64 counts.
+    """
+    if gt.shape != pred.shape:
+        raise ValueError(f'{where}: prediction shape {pred.shape} differs '
+                         f'from ground-truth shape {gt.shape}')
+    gt = gt.astype(np.int64, copy=False).ravel()
+    pred = pred.astype(np.int64, copy=False).ravel()
+    valid = (gt >= 0) & (gt < num_classes)
+    gt, pred = gt[valid], pred[valid]
+    if pred.size and (pred.min() < 0 or pred.max() >= num_classes):
+        bad = pred[(pred < 0) | (pred >= num_classes)][0]
+        raise ValueError(f'{where}: predicted class {bad} is outside the '
+                         f'class list [0, {num_classes})')
+    counts = np.bincount(gt * num_classes + pred,
+                         minlength=num_classes * num_classes)
+    return counts.reshape(num_classes, num_classes)
+
+
+class VSSVideoState:
+    """Streaming statistics of one video: feed frames in order, then finish.
+
+    Args:
+        num_classes (int): Number of classes C.
+        windows (Sequence[int]): VC window sizes n. Defaults to (8, 16).
+        name (str): Video name, for error messages.
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 windows: Sequence[int] = (8, 16),
+                 name: str = ''):
+        self.num_classes = num_classes
+        self.windows = tuple(int(n) for n in windows)
+        if any(n < 2 for n in self.windows):
+            raise ValueError(
+                f'VC window sizes must be >= 2, got {self.windows}')
+        self.name = name
+        self.confusion = np.zeros((num_classes, num_classes), np.int64)
+        self.num_frames = 0
+        self._prev = None
+        # per window size: the last n - 1 "changed" masks and their running
+        # sums, and the VC of every complete window so far
+        self._history = {n: deque() for n in self.windows}
+        self._gt_changes = {}
+        self._pred_changes = {}
+        self._vc: Dict[int, List[float]] = {n: [] for n in self.windows}
+
+    def add(self, gt: np.ndarray, pred: np.ndarray) -> None:
+        """Add the next frame's (H, W) ground truth and prediction."""
+        gt, pred = np.asarray(gt), np.asarray(pred)
+        where = f'{self.name} frame {self.num_frames}'
+        self.confusion += confusion_matrix(gt, pred, self.num_classes, where)
+        if self._prev is not None:
+            if gt.shape != self._prev[0].shape:
+                raise ValueError(f'{where}: shape {gt.shape} differs from '
+                                 f'the previous frame {self._prev[0].shape}')
+            gt_changed = (gt != self._prev[0]).astype(np.int32)
+            pred_changed = (pred != self._prev[1]).astype(np.int32)
+            for n in self.windows:
+                self._push(n, gt_changed, pred_changed)
+        self._prev = (gt, pred)
+        self.num_frames += 1
+
+    def _push(self, n, gt_changed, pred_changed):
+        history = self._history[n]
+        if n not in self._gt_changes:
+            self._gt_changes[n] = np.zeros(gt_changed.shape, np.int32)
+            self._pred_changes[n] = np.zeros(gt_changed.shape, np.int32)
+        gt_sum, pred_sum = self._gt_changes[n], self._pred_changes[n]
+        history.append((gt_changed, pred_changed))
+        gt_sum += gt_changed
+        pred_sum += pred_changed
+        if len(history) > n - 1:
+            old_gt, old_pred = history.popleft()
+            gt_sum -= old_gt
+            pred_sum -= old_pred
+        if len(history) == n - 1:  # a window of n frames is complete
+            gt_const = gt_sum == 0
+            both = np.count_nonzero(gt_const & (pred_sum == 0))
+            total = np.count_nonzero(gt_const)
+            self._vc[n].append(both / total if total else np.nan)
+
+    def finish(self) -> VSSVideoStats:
+        """Statistics of the video; drops the per-pixel state."""
+        if self.num_frames == 0:
+            raise ValueError(f'video {self.name!r} has no frames')
+        # The official loop uses windows 0 .. T - n - 1: the window that
+        # ends on the last frame is left out.
+        vc = {n: values[:-1] for n, values in self._vc.items()}
+        self._prev, self._history = None, {}
+        self._gt_changes, self._pred_changes = {}, {}
+        return VSSVideoStats(
+            confusion=self.confusion, vc=vc, num_frames=self.num_frames)
+
+
+def vss_video_stats(frames: Iterable[Tuple[np.ndarray, np.ndarray]],
+                    num_classes: int,
+                    windows: Sequence[int] = (8, 16),
+                    name: str = '') -> VSSVideoStats:
+    """Statistics of one video, read frame by frame.
+
+    Args:
+        frames (Iterable[Tuple[np.ndarray, np.ndarray]]): ``(gt, pred)``
+            class-id maps of shape (H, W), in temporal order.
+        num_classes (int): Number of classes C.
+        windows (Sequence[int]): VC window sizes n. Defaults to (8, 16).
+        name (str): Video name, for error messages.
+
+    Returns:
+        VSSVideoStats: Confusion matrix and per-window VC values.
+    """
+    state = VSSVideoState(num_classes, windows, name)
+    for gt, pred in frames:
+        state.add(gt, pred)
+    return state.finish()
+
+
+def vss_summarize(stats: Iterable[VSSVideoStats],
+                  num_classes: int,
+                  windows: Sequence[int] = (8, 16)) -> Dict[str, float]:
+    """Combine per-video statistics into the dataset's scores.
+
+    Args:
+        stats (Iterable[VSSVideoStats]): One entry per video.
+        num_classes (int): Number of classes C.
+        windows (Sequence[int]): VC window sizes. Defaults to (8, 16).
+
+    Returns:
+        dict: ``mIoU``, ``aAcc``, ``mVC<n>`` per window (NaN when no video
+        is longer than n frames) and ``IoU`` (per-class array, NaN for
+        classes that never occur).
+    """
+    confusion = np.zeros((num_classes, num_classes), np.int64)
+    vc: Dict[int, List[float]] = {int(n): [] for n in windows}
+    for s in stats:
+        confusion += s.confusion
+        for n in vc:
+            vc[n].extend(s.vc.get(n, []))
+    tp = np.diag(confusion).astype(np.float64)
+    union = confusion.sum(0) + confusion.sum(1) - tp
+    with np.errstate(divide='ignore', invalid='ignore'):
+        iou = tp / union
+        acc = tp.sum() / confusion.sum()
+    result = {
+        'mIoU': float(np.nanmean(iou)) if np.any(union > 0) else float('nan'),
+        'aAcc': float(acc),
+        'IoU': iou,
+    }
+    for n, values in vc.items():
+        values = np.asarray(values, np.float64)
+        ok = values[~np.isnan(values)]
+        result[f'mVC{n}'] = float(ok.mean()) if ok.size else float('nan')
+    return result
+
+
+class VSSAccumulator:
+    """Accumulate videos one at a time and report VSPW's scores.
+
+    Args:
+        num_classes (int): Number of classes C (124 for VSPW).
+        windows (Sequence[int]): VC window sizes. Defaults to (8, 16).
+
+    Example:
+        >>> import numpy as np
+        >>> acc = VSSAccumulator(num_classes=2, windows=(2,))
+        >>> gt = [np.zeros((2, 2), np.uint8)] * 3
+        >>> acc.add_video(zip(gt, gt), name='v')
+        >>> acc.compute()['mIoU']
+        1.0
+    """
+
+    def __init__(self, num_classes: int, windows: Sequence[int] = (8, 16)):
+        self.num_classes = num_classes
+        self.windows = tuple(windows)
+        self.stats: List[VSSVideoStats] = []
+
+    def add_video(self, frames: Iterable[Tuple[np.ndarray, np.ndarray]],
+                  name: str = '') -> VSSVideoStats:
+        """Add one video given as ``(gt, pred)`` pairs in temporal order."""
+        s = vss_video_stats(frames, self.num_classes, self.windows, name)
+        self.stats.append(s)
+        return s
+
+    def compute(self) -> Dict[str, float]:
+        """Scores over every video added so far (see :func:`vss_summarize`)."""
+        return vss_summarize(self.stats, self.num_classes, self.windows)

@@ -1,0 +1,60 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""Moving between video batches (N, T, ...) and frame batches (N*T, ...)."""
+from typing import List, Optional, Tuple
+
+from torch import Tensor
+
+
+def frames_from_video(
+    inputs: Tensor,
+    data_samples: Optional[list] = None
+) -> Tuple[Tensor, Optional[list]]:
+    """Flatten a batch of clips into a batch of frames.
+
+    Args:
+        inputs (Tensor): Clips of shape (N, T, C, H, W), or frames of shape
+            (N, C, H, W), which are returned as they are.
+        data_samples (list, optional): N ``TrackDataSample`` (one per clip,
+            each holding T per-frame samples), or N per-image samples.
+
+    Returns:
+        tuple:
+        - frames (Tensor): Shape (N * T, C, H, W), clip-major.
+        - frame_samples (list | None): The N * T per-frame samples in the
+          same order. They are the very objects inside the clips, so
+          predictions written to them land in the clips' samples.
+    """
+    if inputs.dim() == 4:
+        return inputs, data_samples
+    if inputs.dim() != 5:
+        raise ValueError('expected (N, T, C, H, W) clips or (N, C, H, W) '
+                         f'frames, got shape {tuple(inputs.shape)}')
+    n, t = inputs.shape[:2]
+    frames = inputs.flatten(0, 1)
+    if data_samples is None:
+        return frames, None
+    frame_samples = []
+    for clip in data_samples:
+        clip_frames = clip.video_data_samples
+        if len(clip_frames) != t:
+            raise ValueError(f'a clip holds {len(clip_frames)} frame '
+                             f'samples but the inputs have T={t} frames')
+        frame_samples.extend(clip_frames)
+    return frames, frame_samples
+
+
+def is_video_batch(inputs: Tensor) -> bool:
+    """Whether ``inputs`` is a batch of clips, shape (N, T, C, H, W)."""
+    return inputs.dim() == 5
+
+
+def key_frame_indices(data_samples: list, num_frames: int) -> List[int]:
+    """Flat indices of each clip's key frames in ``frames_from_video`` order.
+
+    Clips without ``key_frames_inds`` metainfo count every frame as a key.
+    """
+    out = []
+    for i, clip in enumerate(data_samples):
+        keys = clip.metainfo.get('key_frames_inds', range(num_frames))
+        out.extend(i * num_frames + k for k in keys)
+    return out
