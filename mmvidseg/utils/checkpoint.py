@@ -6,8 +6,17 @@ message hub that mmengine 0.10 stores in every checkpoint (needed by
 ``--resume``) pickles ``HistoryBuffer`` objects and numpy scalars/arrays,
 which the safe unpickler rejects. Rather than turning the safety off, we add
 exactly the types mmengine writes to torch's allow-list.
+
+mmengine also pickles each ``HistoryBuffer``'s statistics methods as
+``getattr(HistoryBuffer, 'mean')``; allow-listing ``builtins.getattr`` would
+re-open arbitrary code execution, so instead mmvidseg pickles a
+``HistoryBuffer`` as a call of its constructor with its arrays (its
+statistics methods are class-level and registered again at import). Old
+checkpoints written without mmvidseg imported still carry ``getattr`` and
+load only with ``weights_only=False``, which is the user's call to make.
 """
 import collections
+import copyreg
 
 import numpy as np
 import torch
@@ -43,11 +52,21 @@ def checkpoint_safe_globals():
             *_numpy_globals()]
 
 
-def register_checkpoint_safe_globals():
-    """Add :func:`checkpoint_safe_globals` to torch's weights-only allow-list.
+def _reduce_history_buffer(buffer):
+    """Pickle a ``HistoryBuffer`` as ``HistoryBuffer(logs, counts, max_len)``."""
+    return (type(buffer), (buffer._log_history, buffer._count_history,
+                           buffer.max_length))
 
-    Safe to call many times; a no-op on torch versions without the API.
+
+def register_checkpoint_safe_globals():
+    """Make mmengine checkpoints saveable and loadable with weights_only.
+
+    Adds :func:`checkpoint_safe_globals` to torch's weights-only allow-list
+    and registers the ``HistoryBuffer`` pickling above. Safe to call many
+    times; the allow-list part is a no-op on torch < 2.4.
     """
+    from mmengine.logging import HistoryBuffer
+    copyreg.pickle(HistoryBuffer, _reduce_history_buffer)
     add = getattr(torch.serialization, 'add_safe_globals', None)
     if add is not None:
         add(checkpoint_safe_globals())

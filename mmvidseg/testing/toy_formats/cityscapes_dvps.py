@@ -1,0 +1,64 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+import os.path as osp
+
+import numpy as np
+
+from ..toy_video import TOY_CLASSES, TOY_IGNORE
+from ._io import SplitVideos, is_thing, save_png
+
+#: Panoptic id = class * CITYSCAPES_DVPS_DIVISOR + instance.
+CITYSCAPES_DVPS_DIVISOR = 1000
+#: Class id of void pixels; they hold ``32 * 1000``.
+CITYSCAPES_DVPS_VOID = 32
+
+
+def encode_depth(depth: np.ndarray) -> np.ndarray:
+    """Metres -> uint16 ``round(metres * 256)``; 0 stays 0 (no depth)."""
+    scaled = np.rint(np.asarray(depth, np.float64) * 256.0)
+    if scaled.max(initial=0) > 65535 or scaled.min(initial=0) < 0:
+        raise ValueError('depth must lie in [0, 256) metres to fit a uint16 '
+                         f'PNG, got range [{depth.min()}, {depth.max()}]')
+    return scaled.astype(np.uint16)
+
+
+def write_cityscapes_dvps(root: str, splits: SplitVideos) -> str:
+    """Cityscapes-DVPS, the layout ViP-DeepLab's scripts build.
+
+    Files: ``<root>/video_sequence/<split>/{seq:06d}_{frame:06d}_<city>_
+    {seq:06d}_{frame:06d}_<suffix>`` with city ``toy`` (the tail is the
+    Cityscapes frame name) and suffixes
+
+    * ``leftImg8bit.png``: RGB frame;
+    * ``gtFine_instanceTrainIds.png``: uint16, ``class * 1000 + track`` on
+      things, ``class * 1000`` on stuff and ``32 * 1000`` on void (the
+      encoding ViP-DeepLab's ``eval_dvpq.py`` and PolyphonicFormer read);
+    * ``depth.png``: uint16, ``round(metres * 256)``, 0 where there is no
+      depth.
+
+    Class ids are the toy class ids; sequences are numbered in list order
+    within each split and frames from 0.
+
+    Returns:
+        str: ``root``.
+    """
+    things = [i for i in range(len(TOY_CLASSES)) if is_thing(i)]
+    for split, videos in splits.items():
+        sdir = osp.join(root, 'video_sequence', split)
+        for seq, video in enumerate(videos):
+            if video.instance.max(initial=0) >= CITYSCAPES_DVPS_DIVISOR:
+                raise ValueError(f'{video.name}: track ids must be < 1000 '
+                                 'for the class * 1000 + id encoding')
+            for t in range(video.num_frames):
+                stem = osp.join(sdir, f'{seq:06d}_{t:06d}_toy_'
+                                f'{seq:06d}_{t:06d}')
+                sem = video.semantic[t].astype(np.int64)
+                pan = sem * CITYSCAPES_DVPS_DIVISOR
+                thing = np.isin(sem, things)
+                pan[thing] += video.instance[t][thing]
+                pan[sem == TOY_IGNORE] = \
+                    CITYSCAPES_DVPS_VOID * CITYSCAPES_DVPS_DIVISOR
+                save_png(stem + '_leftImg8bit.png', video.images[t])
+                save_png(stem + '_gtFine_instanceTrainIds.png',
+                         pan.astype(np.uint16))
+                save_png(stem + '_depth.png', encode_depth(video.depth[t]))
+    return root

@@ -1,0 +1,91 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+import os.path as osp
+from typing import Dict
+
+import numpy as np
+
+from ..toy_video import ToyVideo
+from ._io import (SplitVideos, mkdir, save_jpg, save_palette_png, voc_palette,
+                  write_flo)
+
+#: Colours of DAVIS annotation PNGs (the PASCAL VOC colour map).
+DAVIS_PALETTE = voc_palette()
+
+
+def davis_object_ids(video: ToyVideo,
+                     number_new_objects: bool = False) -> Dict[int, int]:
+    """Map toy track ids to DAVIS object ids.
+
+    Tracks visible in the first frame get 1..K by track id; these are the
+    objects a semi-supervised method is given and evaluated on (the official
+    evaluation counts ``max(first mask)`` objects). Tracks that appear later
+    are background (0) in DAVIS 2017, whose objects are all in the first
+    frame; with ``number_new_objects`` they get K+1, K+2, ... by first
+    appearance instead (YouTube-VOS style).
+
+    Returns:
+        dict: ``{track_id: object_id}`` for the tracks that get an id.
+    """
+    ids = {}
+    frames = range(video.num_frames) if number_new_objects else [0]
+    for t in frames:
+        for track in video.visible_tracks(t):
+            ids.setdefault(track, len(ids) + 1)
+    if len(ids) > 255:
+        raise ValueError(f'{video.name}: DAVIS annotations are 8-bit, '
+                         f'got {len(ids)} objects')
+    return ids
+
+
+def write_davis(root: str,
+                splits: SplitVideos,
+                with_flow: bool = True,
+                number_new_objects: bool = False) -> str:
+    """DAVIS 2017 (semi-supervised), plus optional precomputed flow.
+
+    Layout::
+
+        <root>/JPEGImages/480p/<seq>/00000.jpg
+        <root>/Annotations/480p/<seq>/00000.png   # palette PNG, object ids
+        <root>/ImageSets/2017/<split>.txt          # sequence names
+        <root>/Flow/480p/<seq>/00000.flo           # flow from 00000 to 00001
+
+    The folders are named ``480p`` as in the release whatever the toy's
+    frame size. Annotations are 'P' mode PNGs with :data:`DAVIS_PALETTE`
+    whose indices are object ids from :func:`davis_object_ids` (0
+    background). ``Flow/480p/<seq>/{t:05d}.flo`` (Middlebury format, as
+    VS-ReID reads it) holds the exact forward flow from frame t to t + 1.
+
+    Args:
+        root (str): Output directory.
+        splits (dict): ``{split: [ToyVideo, ...]}``.
+        with_flow (bool): Write the ``Flow`` folder. Defaults to True.
+        number_new_objects (bool): Give objects that appear after the first
+            frame their own ids. Defaults to False.
+
+    Returns:
+        str: ``root``.
+    """
+    for split, videos in splits.items():
+        with open(osp.join(mkdir(osp.join(root, 'ImageSets', '2017')),
+                           f'{split}.txt'), 'w') as f:
+            f.write(''.join(video.name + '\n' for video in videos))
+        for video in videos:
+            ids = davis_object_ids(video, number_new_objects)
+            lut = np.zeros(video.instance.max() + 1, np.uint8)
+            for track, obj_id in ids.items():
+                lut[track] = obj_id
+            for t in range(video.num_frames):
+                name = f'{t:05d}'
+                save_jpg(
+                    osp.join(root, 'JPEGImages', '480p', video.name,
+                             name + '.jpg'), video.images[t])
+                save_palette_png(
+                    osp.join(root, 'Annotations', '480p', video.name,
+                             name + '.png'), lut[video.instance[t]],
+                    DAVIS_PALETTE)
+                if with_flow and t < video.num_frames - 1:
+                    write_flo(
+                        osp.join(root, 'Flow', '480p', video.name,
+                                 name + '.flo'), video.flow[t])
+    return root

@@ -1,0 +1,202 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+import os
+import os.path as osp
+from xml.etree import ElementTree as ET
+
+import numpy as np
+
+from ..toy_video import TOY_CLASSES, TOY_THING_CLASSES, ToyVideo
+from ._io import SplitVideos, save_jpg, save_json
+
+#: WordNet ids written as ``<name>`` in the XML files, per toy thing class
+#: (car is also an ImageNet VID class; person.n.01 and ball.n.01).
+TOY_VID_WNIDS = {
+    'car': 'n02958343',
+    'person': 'n00007846',
+    'ball': 'n02778669'
+}
+
+#: Sub-directory of the training videos, as in ``ILSVRC2015_VID_train_0000``.
+_TRAIN_SUBDIR = 'ILSVRC2015_VID_train_0000'
+
+
+def imagenet_vid_categories() -> list:
+    """CocoVID ``categories`` as mmtracking's converter writes them."""
+    return [
+        dict(id=i + 1, name=name, encode_name=TOY_VID_WNIDS[name])
+        for i, name in enumerate(TOY_THING_CLASSES)
+    ]
+
+
+def _key_frames(num_frames: int) -> list:
+    """Frames listed in ``VID_train_15frames.txt``: 15 evenly spaced ones.
+
+    A 300-frame video gives 10, 30, ..., 290 as in the real list; shorter
+    toy videos list each frame at most once.
+    """
+    return sorted({(2 * k + 1) * num_frames // 30 for k in range(15)})
+
+
+def _occluded(video: ToyVideo, t: int, track: int) -> bool:
+    """Whether a nearer thing touches the track's visible pixels."""
+    depth = {obj.track_id: obj.depth for obj in video.objects}
+    mask = video.instance[t] == track
+    grown = mask.copy()
+    grown[1:] |= mask[:-1]
+    grown[:-1] |= mask[1:]
+    grown[:, 1:] |= mask[:, :-1]
+    grown[:, :-1] |= mask[:, 1:]
+    near = [depth[int(i)] < depth[track]
+            for i in np.unique(video.instance[t][grown & ~mask]) if i > 0]
+    return any(near)
+
+
+def _frame_objects(video: ToyVideo, t: int) -> list:
+    """The XML ``<object>`` fields of the things visible in frame t."""
+    objects = []
+    for track in video.visible_tracks(t):
+        x1, y1, x2, y2 = (int(v) for v in video.box(t, track))
+        objects.append(
+            dict(
+                trackid=track - 1,
+                name=TOY_VID_WNIDS[TOY_CLASSES[video.track_label(track)]],
+                xmin=x1,
+                ymin=y1,
+                xmax=x2 - 1,  # ILSVRC boxes are inclusive
+                ymax=y2 - 1,
+                occluded=_occluded(video, t, track)))
+    return objects
+
+
+def _xml(folder: str, frame: int, video: ToyVideo, objects: list) -> str:
+    ann = ET.Element('annotation')
+    ET.SubElement(ann, 'folder').text = folder
+    ET.SubElement(ann, 'filename').text = f'{frame:06d}'
+    ET.SubElement(ET.SubElement(ann, 'source'), 'database').text = \
+        'ILSVRC_2015'
+    size = ET.SubElement(ann, 'size')
+    ET.SubElement(size, 'width').text = str(video.images.shape[2])
+    ET.SubElement(size, 'height').text = str(video.images.shape[1])
+    for obj in objects:
+        node = ET.SubElement(ann, 'object')
+        ET.SubElement(node, 'trackid').text = str(obj['trackid'])
+        ET.SubElement(node, 'name').text = obj['name']
+        box = ET.SubElement(node, 'bndbox')
+        for key in ('xmax', 'xmin', 'ymax', 'ymin'):
+            ET.SubElement(box, key).text = str(obj[key])
+        ET.SubElement(node, 'occluded').text = str(int(obj['occluded']))
+        ET.SubElement(node, 'generated').text = '0'
+    ET.indent(ann, '\t')
+    return ET.tostring(ann, encoding='unicode') + '\n'
+
+
+def write_imagenet_vid(root: str, splits: SplitVideos) -> str:
+    """ImageNet VID: ILSVRC frames and XML, and mmtracking's CocoVID JSON.
+
+    Layout (splits ``train`` and ``val``)::
+
+        <root>/Data/VID/train/ILSVRC2015_VID_train_0000/<video>/000000.JPEG
+        <root>/Data/VID/val/<video>/000000.JPEG
+        <root>/Annotations/VID/<same relative path>.xml
+        <root>/Lists/VID_train_15frames.txt, Lists/VID_val_videos.txt
+        <root>/annotations/imagenet_vid_{train,val}.json
+
+    XML as in ILSVRC2015: ``folder``, ``filename``, ``source``, ``size``
+    and per object ``trackid`` (0-based per video), ``name`` (a WordNet id,
+    :data:`TOY_VID_WNIDS`), ``bndbox`` with *inclusive* pixel coordinates
+    (``xmax = x2 - 1`` for the toy's exclusive box edge ``x2``),
+    ``occluded`` (a nearer thing touches the object) and ``generated`` 0.
+
+    The list files follow the format mmtracking's converter reads
+    (``<video path> 1 <frame + 1> <num frames>`` for train key frames,
+    ``<video path> <first global frame, 1-based> 0 <num frames>`` for val),
+    and the JSON is exactly what that converter
+    (``tools/dataset_converters/ilsvrc/imagenet2coco_vid.py``) produces from
+    these files: ``videos`` (``id``, ``name``, ``vid_train_frames``),
+    ``images`` (``file_name`` relative to ``Data/VID``, ``height``,
+    ``width``, ``id``, ``frame_id``, ``video_id``, ``is_vid_train_frame``),
+    ``annotations`` (``bbox = [xmin, ymin, xmax - xmin, ymax - ymin]``, one
+    pixel narrower than the visible extent like the converter's output,
+    ``area = w * h``, ``category_id`` from 1, ``instance_id`` numbered
+    from 1 over the split by first appearance, ``iscrowd`` False,
+    ``occluded``, ``generated``) and ``categories``
+    (:func:`imagenet_vid_categories`).
+
+    Returns:
+        str: ``root``.
+    """
+    cat_ids = {
+        TOY_CLASSES.index(name): i + 1
+        for i, name in enumerate(TOY_THING_CLASSES)
+    }
+    for split, videos in splits.items():
+        if split not in ('train', 'val'):
+            raise ValueError(f'ImageNet VID has splits "train" and "val", '
+                             f'got {split!r}')
+        coco = dict(
+            categories=imagenet_vid_categories(),
+            videos=[],
+            images=[],
+            annotations=[])
+        lines = []
+        next_instance = 1
+        for vid_id, video in enumerate(videos, 1):
+            num_frames = video.num_frames
+            if split == 'train':
+                rel = f'train/{_TRAIN_SUBDIR}/{video.name}'
+                keys = _key_frames(num_frames)
+                lines += [f'{rel} 1 {f + 1} {num_frames}' for f in keys]
+            else:
+                rel = f'val/{video.name}'
+                keys = []
+                start = 1 + sum(v.num_frames for v in videos[:vid_id - 1])
+                lines.append(f'{rel} {start} 0 {num_frames}')
+            coco['videos'].append(
+                dict(id=vid_id, name=rel, vid_train_frames=keys))
+            instance_ids = {}
+            for t in range(num_frames):
+                img_id = len(coco['images']) + 1
+                save_jpg(osp.join(root, 'Data', 'VID', f'{rel}/{t:06d}.JPEG'),
+                         video.images[t])
+                coco['images'].append(
+                    dict(
+                        file_name=f'{rel}/{t:06d}.JPEG',
+                        height=video.images.shape[1],
+                        width=video.images.shape[2],
+                        id=img_id,
+                        frame_id=t,
+                        video_id=vid_id,
+                        is_vid_train_frame=t in keys))
+                objects = _frame_objects(video, t)
+                for obj in objects:
+                    track = obj['trackid'] + 1
+                    if track not in instance_ids:
+                        instance_ids[track] = next_instance
+                        next_instance += 1
+                    w = obj['xmax'] - obj['xmin']
+                    h = obj['ymax'] - obj['ymin']
+                    coco['annotations'].append(
+                        dict(
+                            id=len(coco['annotations']) + 1,
+                            video_id=vid_id,
+                            image_id=img_id,
+                            category_id=cat_ids[video.track_label(track)],
+                            instance_id=instance_ids[track],
+                            bbox=[obj['xmin'], obj['ymin'], w, h],
+                            area=w * h,
+                            iscrowd=False,
+                            occluded=obj['occluded'],
+                            generated=False))
+                xml_path = osp.join(root, 'Annotations', 'VID',
+                                    f'{rel}/{t:06d}.xml')
+                os.makedirs(osp.dirname(xml_path), exist_ok=True)
+                with open(xml_path, 'w') as f:
+                    f.write(_xml(rel.split('/', 1)[1], t, video, objects))
+        list_name = 'VID_train_15frames.txt' if split == 'train' \
+            else 'VID_val_videos.txt'
+        os.makedirs(osp.join(root, 'Lists'), exist_ok=True)
+        with open(osp.join(root, 'Lists', list_name), 'w') as f:
+            f.write(''.join(line + '\n' for line in lines))
+        save_json(
+            osp.join(root, 'annotations', f'imagenet_vid_{split}.json'), coco)
+    return root

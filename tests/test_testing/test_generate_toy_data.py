@@ -1,0 +1,89 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""Tests of ``tools/misc/generate_toy_data.py``."""
+import importlib.util
+import os
+import os.path as osp
+
+import pytest
+
+SCRIPT = osp.join(
+    osp.dirname(__file__), '..', '..', 'tools', 'misc', 'generate_toy_data.py')
+SMALL = ['--num-train', '2', '--num-val', '1', '--frames', '2', '--height',
+         '16', '--width', '24', '--objects', '2']
+
+
+@pytest.fixture(scope='module')
+def cli():
+    spec = importlib.util.spec_from_file_location('generate_toy_data',
+                                                  SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _files(root):
+    out = {}
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            path = osp.join(dirpath, name)
+            with open(path, 'rb') as f:
+                out[osp.relpath(path, root)] = f.read()
+    return out
+
+
+def test_help(cli, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(['--help'])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for name in ('vspw', 'davis', 'triplets', 'all', '--num-train'):
+        assert name in out
+
+
+def test_unknown_format_is_rejected(cli, tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(['coco', str(tmp_path)])
+    assert exc.value.code == 2
+
+
+def test_deterministic_and_seeded(cli, tmp_path):
+    a, b, c = (str(tmp_path / n) for n in 'abc')
+    assert cli.main(['davis', a] + SMALL) == 0
+    assert cli.main(['davis', b] + SMALL) == 0
+    assert cli.main(['davis', c, '--seed', '5'] + SMALL) == 0
+    files_a = _files(a)
+    assert files_a == _files(b)
+    assert files_a != _files(c)
+    # train seeds [seed, seed + N), val seeds from seed + 1000
+    with open(osp.join(a, 'ImageSets', '2017', 'train.txt')) as f:
+        assert f.read().split() == ['toy_0000', 'toy_0001']
+    with open(osp.join(a, 'ImageSets', '2017', 'val.txt')) as f:
+        assert f.read().split() == ['toy_1000']
+    with open(osp.join(c, 'ImageSets', '2017', 'val.txt')) as f:
+        assert f.read().split() == ['toy_1005']
+    assert 'JPEGImages/480p/toy_0000/00001.jpg' in files_a
+
+
+@pytest.mark.parametrize('fmt,expected', [
+    ('vspw', 'data/toy_0000/mask/00000001.png'),
+    ('kitti_step', 'video_sequence/val/000000_000001_panoptic.png'),
+    ('youtube_vis', 'valid.json'),
+    ('imagenet_vid', 'annotations/imagenet_vid_val.json'),
+    ('vipseg', 'panoptic_gt_VIPSeg_train.json'),
+    ('cityscapes_dvps',
+     'video_sequence/train/000001_000001_toy_000001_000001_depth.png'),
+    ('semkitti_dvps',
+     'video_sequence/val/000000_000000_depth_718.8560180664062.png'),
+])
+def test_each_format(cli, tmp_path, fmt, expected):
+    assert cli.main([fmt, str(tmp_path)] + SMALL) == 0
+    assert osp.isfile(osp.join(str(tmp_path), expected))
+
+
+def test_all(cli, tmp_path):
+    try:
+        cli.load_writer('triplets')
+    except ImportError:
+        pytest.skip('mmvidseg.testing.toy_formats.triplets is not there yet')
+    assert cli.main(['all', str(tmp_path)] + SMALL) == 0
+    assert sorted(os.listdir(str(tmp_path))) == sorted(cli.FORMATS)

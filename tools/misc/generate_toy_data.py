@@ -1,0 +1,102 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""Write deterministic toy videos in a benchmark's real on-disk format.
+
+Examples:
+    python tools/misc/generate_toy_data.py vspw data/toy_vspw
+    python tools/misc/generate_toy_data.py all data/toy --num-train 8
+
+Training videos use seeds ``[seed, seed + N)`` and validation videos
+``[seed + 1000, seed + 1000 + M)``, so the same arguments always write the
+same files. ``all`` writes every format into ``OUT_DIR/<format>``.
+"""
+import argparse
+import importlib
+import os.path as osp
+import sys
+import time
+
+#: format -> (module under mmvidseg.testing.toy_formats, writer function)
+FORMATS = {
+    'vspw': ('vspw', 'write_vspw'),
+    'kitti_step': ('kitti_step', 'write_kitti_step'),
+    'youtube_vis': ('youtube_vis', 'write_youtube_vis'),
+    'imagenet_vid': ('imagenet_vid', 'write_imagenet_vid'),
+    'vipseg': ('vipseg', 'write_vipseg'),
+    'cityscapes_dvps': ('cityscapes_dvps', 'write_cityscapes_dvps'),
+    'semkitti_dvps': ('semkitti_dvps', 'write_semkitti_dvps'),
+    'davis': ('davis', 'write_davis'),
+    'triplets': ('triplets', 'write_triplets'),
+}
+VAL_SEED_OFFSET = 1000
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Generate toy videos in a benchmark on-disk format.',
+        epilog=__doc__.split('\n\n', 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        'format', choices=list(FORMATS) + ['all'], help='format to write')
+    parser.add_argument('out_dir', help='output directory')
+    parser.add_argument(
+        '--num-train', type=int, default=4, help='training videos (4)')
+    parser.add_argument(
+        '--num-val', type=int, default=2, help='validation videos (2)')
+    parser.add_argument(
+        '--frames', type=int, default=8, help='frames per video (8)')
+    parser.add_argument('--height', type=int, default=64, help='height (64)')
+    parser.add_argument('--width', type=int, default=96, help='width (96)')
+    parser.add_argument('--seed', type=int, default=0, help='first seed (0)')
+    parser.add_argument(
+        '--objects', type=int, default=4, help='things per video (4)')
+    args = parser.parse_args(argv)
+    if args.num_train < 0 or args.num_val < 0:
+        parser.error('--num-train and --num-val must be >= 0')
+    if args.num_train >= VAL_SEED_OFFSET:
+        parser.error(f'--num-train must be < {VAL_SEED_OFFSET} so that train '
+                     'and val seeds do not overlap')
+    return args
+
+
+def load_writer(fmt: str):
+    """Import a writer lazily (``triplets`` lives in its own module)."""
+    module_name, func_name = FORMATS[fmt]
+    name = f'mmvidseg.testing.toy_formats.{module_name}'
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as e:
+        if e.name != name:
+            raise
+        raise ImportError(f'format {fmt!r} needs the module {name}, which '
+                          'does not exist in this checkout') from e
+    return getattr(module, func_name)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from mmvidseg.testing import generate_toy_videos
+    kwargs = dict(
+        num_frames=args.frames,
+        height=args.height,
+        width=args.width,
+        num_objects=args.objects)
+    formats = list(FORMATS) if args.format == 'all' else [args.format]
+    writers = {fmt: load_writer(fmt) for fmt in formats}  # fail early
+    start = time.time()
+    splits = {
+        'train': generate_toy_videos(args.num_train, args.seed, **kwargs),
+        'val': generate_toy_videos(args.num_val,
+                                   args.seed + VAL_SEED_OFFSET, **kwargs)
+    }
+    for fmt, writer in writers.items():
+        out = osp.join(args.out_dir, fmt) if args.format == 'all' \
+            else args.out_dir
+        writer(out, splits)
+        print(f'{fmt}: {args.num_train} train + {args.num_val} val videos '
+              f'-> {out}')
+    print(f'done in {time.time() - start:.1f}s')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
