@@ -38,7 +38,9 @@ model = dict(
             norm_cfg=dict(type='BN', requires_grad=True),
             align_corners=False,
             loss_decode=dict(
-                type='mmseg.CrossEntropyLoss', use_sigmoid=False,
+                type='mmseg.CrossEntropyLoss',
+                use_sigmoid=False,
+                avg_non_ignore=True,
                 loss_weight=1.0)),
         train_cfg=dict(),
         test_cfg=dict(mode='whole')))
