@@ -29,7 +29,7 @@ pin() { grep -E "^$1==" requirements/pins.txt; }
 pip install -q -r requirements/build.txt
 pip install -q "$(pin torch)" numpy
 if ! "$VENV/bin/python" -c "import mmcv.ops" 2>/dev/null; then
-  echo "[install] building $(pin mmcv) with ops (first time on this machine: ~14 min)"
+  echo "[install] $(pin mmcv) with ops: built from source the first time on a machine (~14 min), then from pip's wheel cache"
   MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
     pip install --no-build-isolation "$(pin mmcv)"
 fi
