@@ -1,8 +1,19 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+from .davis import DAVISAccumulator, DAVISVideo, davis_summarize
+from .dvpq import DVPQAccumulator, DVPQVideo, dvpq_summarize
+from .stq import STQAccumulator, STQVideo, stq_summarize
+from .vid import VIDAccumulator, coco_bbox_ap, vid_summarize
+from .vpq import VPQAccumulator, VPQVideo, pair_table, vpq_summarize
 from .vss import (VSSAccumulator, VSSVideoState, VSSVideoStats,
                   confusion_matrix, vss_summarize, vss_video_stats)
+from .ytvis import YTVISVideo, ytvis_evaluate, ytvis_summarize
 
 __all__ = [
     'VSSAccumulator', 'VSSVideoState', 'VSSVideoStats', 'confusion_matrix',
-    'vss_summarize', 'vss_video_stats'
+    'vss_summarize', 'vss_video_stats', 'VPQAccumulator', 'VPQVideo',
+    'pair_table', 'vpq_summarize', 'STQAccumulator', 'STQVideo',
+    'stq_summarize', 'DVPQAccumulator', 'DVPQVideo', 'dvpq_summarize',
+    'DAVISAccumulator', 'DAVISVideo', 'davis_summarize', 'VIDAccumulator',
+    'vid_summarize', 'coco_bbox_ap', 'YTVISVideo', 'ytvis_evaluate',
+    'ytvis_summarize'
 ]

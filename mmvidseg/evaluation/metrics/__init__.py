@@ -1,4 +1,13 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+from .davis_metric import DAVISMetric
+from .dvps_metric import DVPSMetric
+from .vid_metric import ImageNetVIDMetric
+from .video_stream_metric import VideoStreamMetric
+from .vps_metric import VPSMetric
 from .vss_metric import VSSMetric
+from .ytvis_metric import YouTubeVISVideoMetric
 
-__all__ = ['VSSMetric']
+__all__ = [
+    'VSSMetric', 'VPSMetric', 'DVPSMetric', 'YouTubeVISVideoMetric',
+    'ImageNetVIDMetric', 'DAVISMetric', 'VideoStreamMetric'
+]

@@ -1,0 +1,108 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from mmvidseg.registry import METRICS
+from ..functional.dvpq import (DVPQ_DEPTH_THRESHOLDS, DVPQ_WINDOWS,
+                               DVPQVideo, DVPQVideoStats, dvpq_summarize)
+from .video_stream_metric import VideoStreamMetric, frame_field, pixel_map
+
+
+@METRICS.register_module()
+class DVPSMetric(VideoStreamMetric):
+    """Depth-aware video panoptic segmentation: DVPQ (ViP-DeepLab).
+
+    Reads, per frame, ``gt_panoptic_seg.sem_seg`` and
+    ``pred_panoptic_seg.sem_seg`` ((1, H, W) ``class * label_divisor +
+    track_id``, void ``ignore_index * label_divisor``), ``gt_depth.data``
+    and ``pred_depth.data`` ((1, H, W) metres, 0 = no ground truth), and
+    the metainfo ``video_id``, ``frame_id``, ``video_length``. Finished
+    videos leave per-class (IoU sum, TP, FN, FP) per window size and depth
+    threshold, so the result does not depend on the number of processes.
+
+    As in the official Cityscapes-DVPS evaluation, a ground-truth thing with
+    track 0 is an ordinary segment (no crowd), and a class with no TP makes
+    the mean NaN unless ``epsilon > 0``. A predicted void pixel (which the
+    official code cannot read) counts as "no prediction": it goes to the
+    depth-drop class, like a pixel with a wrong depth.
+
+    Args:
+        num_classes (int, optional): Defaults to
+            ``len(dataset_meta['classes'])``.
+        thing_classes (Sequence[int], optional): Defaults to the indices of
+            ``dataset_meta['thing_classes']``.
+        windows (Sequence[int]): Defaults to (1, 2, 3, 4).
+        depth_thresholds (Sequence[float]): Defaults to (0.5, 0.25, 0.1).
+        epsilon (float): See :func:`dvpq_summarize`. Defaults to 0.
+        label_divisor (int): Defaults to 1000.
+        ignore_index (int): Void class. Defaults to 255.
+        collect_device (str): Kept for the BaseMetric interface.
+        prefix (str, optional): Metric name prefix.
+    """
+    default_prefix: Optional[str] = None
+
+    def __init__(self,
+                 num_classes: Optional[int] = None,
+                 thing_classes: Optional[Sequence[int]] = None,
+                 windows: Sequence[int] = DVPQ_WINDOWS,
+                 depth_thresholds: Sequence[float] = DVPQ_DEPTH_THRESHOLDS,
+                 epsilon: float = 0.0,
+                 label_divisor: int = 1000,
+                 ignore_index: int = 255,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self._num_classes = num_classes
+        self._thing_classes = thing_classes
+        self.windows = tuple(windows)
+        self.depth_thresholds = tuple(float(t) for t in depth_thresholds)
+        self.epsilon = epsilon
+        self.label_divisor = label_divisor
+        self.ignore_index = ignore_index
+
+    @property
+    def num_classes(self) -> int:
+        if self._num_classes is not None:
+            return self._num_classes
+        return len(self.dataset_meta['classes'])
+
+    @property
+    def thing_classes(self) -> List[int]:
+        if self._thing_classes is not None:
+            return [int(c) for c in self._thing_classes]
+        classes = list(self.dataset_meta['classes'])
+        return [classes.index(c) for c in self.dataset_meta['thing_classes']]
+
+    def new_video(self, video_id, frame) -> DVPQVideo:
+        return DVPQVideo(self.num_classes, self.windows,
+                         self.depth_thresholds, self.ignore_index,
+                         self.label_divisor, str(video_id))
+
+    def add_frame(self, state: DVPQVideo, frame, where: str) -> None:
+        gt = pixel_map(frame_field(frame, 'gt_panoptic_seg'), 'sem_seg')
+        pred = pixel_map(frame_field(frame, 'pred_panoptic_seg'), 'sem_seg')
+        if gt is None or pred is None:
+            raise ValueError(f'{where}: DVPSMetric needs gt_panoptic_seg and '
+                             f'pred_panoptic_seg')
+        pred = pred.astype(np.int64)
+        pred = np.where(pred // self.label_divisor == self.ignore_index,
+                        self.num_classes * self.label_divisor, pred)
+        depth_gt = pixel_map(frame_field(frame, 'gt_depth'))
+        depth_pred = pixel_map(frame_field(frame, 'pred_depth'))
+        state.add_frame(gt, pred, depth_gt, depth_pred, where)
+
+    def finish_video(self, state: DVPQVideo) -> DVPQVideoStats:
+        return state.finish()
+
+    def compute_metrics(self, results: List) -> Dict[str, float]:
+        """``DVPQ``, ``DVPQ_th``, ``DVPQ_st`` and ``DVPQ@k@lambda`` in
+        percent (NaN where the official evaluation gives NaN)."""
+        res = dvpq_summarize(results, self.num_classes, self.thing_classes,
+                             self.windows, self.depth_thresholds,
+                             self.epsilon)
+        keys = ['DVPQ', 'DVPQ_th', 'DVPQ_st'] + [
+            f'DVPQ@{k}@{t}' for k in self.windows
+            for t in self.depth_thresholds
+        ]
+        return {k: float(res[k]) for k in keys}

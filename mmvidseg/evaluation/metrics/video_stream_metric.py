@@ -1,0 +1,166 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""Shared plumbing of the per-video runner metrics.
+
+Frames arrive either as whole videos (one ``TrackDataSample`` holding every
+frame) or one at a time (``TrackImgSampler``). Each video keeps a small
+streaming state until its last frame (``frame_id == video_length - 1``),
+then only its per-video statistics go to ``self.results``. At
+:meth:`VideoStreamMetric.evaluate` the statistics of all ranks are
+gathered, sorted by video id and reduced, so the numbers do not depend on
+how the videos were split across processes. Every frame of a video must
+reach the same rank, in order (as mmdet's ``TrackImgSampler`` and
+video-level samplers guarantee).
+"""
+from abc import abstractmethod
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+from mmengine.dist import (all_gather_object, broadcast_object_list,
+                           is_main_process)
+from mmengine.evaluator import BaseMetric
+
+
+def frame_meta(frame) -> dict:
+    """Metainfo of a frame given as a data sample or its dict."""
+    return frame if isinstance(frame, dict) else frame.metainfo
+
+
+def frame_field(frame, name: str):
+    """A data field of a frame (sample or dict), None when absent."""
+    if isinstance(frame, dict):
+        return frame.get(name)
+    return getattr(frame, name) if name in frame else None
+
+
+def to_numpy(value) -> np.ndarray:
+    """Tensor / BitmapMasks / array -> numpy array."""
+    if value is None:
+        return None
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    if hasattr(value, 'to_ndarray'):  # mmdet BitmapMasks
+        return value.to_ndarray()
+    return np.asarray(value)
+
+
+def pixel_map(pixel_data, key: str = 'data') -> Optional[np.ndarray]:
+    """The (H, W) map of a ``PixelData`` (or its dict); ``key`` is ``data``
+    or ``sem_seg``; the other one is tried too."""
+    if pixel_data is None:
+        return None
+    for k in (key, 'sem_seg', 'data'):
+        if isinstance(pixel_data, dict):
+            value = pixel_data.get(k)
+        else:
+            value = getattr(pixel_data, k) if k in pixel_data else None
+        if value is not None:
+            arr = to_numpy(value)
+            return arr[0] if arr.ndim == 3 else arr
+    return None
+
+
+def instance_field(instances, *names):
+    """The first present field of an ``InstanceData`` (or dict)."""
+    if instances is None:
+        return None
+    for name in names:
+        if isinstance(instances, dict):
+            value = instances.get(name)
+        else:
+            value = getattr(instances, name) if name in instances else None
+        if value is not None:
+            return to_numpy(value)
+    return None
+
+
+def _sort_key(key) -> Tuple[str, Any]:
+    return (type(key).__name__, key)
+
+
+class VideoStreamMetric(BaseMetric):
+    """Base of the per-video metrics: streaming and order-free collection.
+
+    Subclasses implement :meth:`new_video` (a streaming state with
+    ``num_frames``), :meth:`add_frame` and :meth:`finish_video`, and
+    ``compute_metrics(results)`` where ``results`` is a list of the
+    per-video statistics sorted by video id.
+
+    Args:
+        collect_device (str): Unused here (statistics are gathered with
+            ``all_gather_object``); kept for the BaseMetric interface.
+        prefix (str, optional): Metric name prefix.
+    """
+
+    def __init__(self,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self._open: Dict[Any, Any] = {}
+
+    @abstractmethod
+    def new_video(self, video_id, frame) -> Any:
+        """A fresh streaming state (with ``num_frames``) for a video."""
+
+    @abstractmethod
+    def add_frame(self, state, frame, where: str) -> None:
+        """Add the next frame; ``where`` names it for error messages."""
+
+    @abstractmethod
+    def finish_video(self, state) -> Any:
+        """Small, picklable per-video statistics of a finished video."""
+
+    def process(self, data_batch: Any, data_samples: Sequence) -> None:
+        """Feed every frame of every sample to its video's state."""
+        for sample in data_samples:
+            frames = sample.get('video_data_samples') if isinstance(
+                sample, dict) else getattr(sample, 'video_data_samples',
+                                           None)
+            for frame in (frames if frames is not None else [sample]):
+                self._process_frame(frame)
+
+    def _process_frame(self, frame) -> None:
+        meta = frame_meta(frame)
+        video_id = meta['video_id']
+        length = meta.get('video_length', meta.get('ori_video_length'))
+        if length is None:
+            raise ValueError(f'video {video_id}: the frame metainfo needs '
+                             f'"video_length" (or "ori_video_length")')
+        state = self._open.get(video_id)
+        if state is None:
+            state = self._open[video_id] = self.new_video(video_id, frame)
+        frame_id = meta.get('frame_id', state.num_frames)
+        if frame_id != state.num_frames:
+            raise ValueError(
+                f'video {video_id}: got frame {frame_id} after '
+                f'{state.num_frames} frames; frames must arrive in order')
+        self.add_frame(state, frame, f'video {video_id} frame {frame_id}')
+        if state.num_frames == length:
+            self.results.append((video_id, self.finish_video(state)))
+            del self._open[video_id]
+
+    def evaluate(self, size: int = 0) -> dict:
+        """Gather the per-video statistics of all ranks and reduce them."""
+        if self._open:
+            names = ', '.join(str(k) for k in self._open)
+            self._open.clear()
+            self.results.clear()
+            raise ValueError(f'videos {names} ended before their last frame '
+                             f'(check video_length and the sampler)')
+        parts = all_gather_object(self.results)
+        results: List = [r for part in parts for r in part]
+        self.results.clear()
+        if is_main_process():
+            results.sort(key=lambda r: _sort_key(r[0]))
+            ids = [r[0] for r in results]
+            if len(set(ids)) != len(ids):
+                raise ValueError('a video was evaluated twice (by two '
+                                 'ranks or two passes)')
+            metrics = self.compute_metrics([r[1] for r in results])
+            if self.prefix:
+                metrics = {f'{self.prefix}/{k}': v for k, v in metrics.items()}
+            out = [metrics]
+        else:
+            out = [None]
+        broadcast_object_list(out)
+        return out[0]

@@ -1,0 +1,73 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""The per-video metrics give the same numbers with 1 and 2 processes
+(real ``torch.distributed`` gloo processes started with ``subprocess``)."""
+import json
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+
+import pytest
+
+HERE = osp.dirname(osp.abspath(__file__))
+
+# Run by each rank (and once, alone, as the reference): build the same
+# toy samples, process this rank's share of the videos frame by frame and
+# print the metrics of rank 0 as JSON.
+SCRIPT = r'''
+import json, os, sys
+sys.path[:0] = [{here!r}, {parent!r}]
+import torch.distributed as dist
+from conftest import make_track_samples
+from test_track_metrics import toy, vis_samples
+from test_vps_metric import make_metric, samples, toy_maps
+from mmvidseg.evaluation.metrics import VPSMetric, YouTubeVISVideoMetric
+
+rank, world = int(os.environ['RANK']), int(os.environ['WORLD_SIZE'])
+if world > 1:
+    dist.init_process_group('gloo', rank=rank, world_size=world)
+jobs = [(make_metric(VPSMetric, windows=(1, 2)),
+         samples(toy_maps(seed=4, num_videos=5), make_track_samples)),
+        (YouTubeVISVideoMetric(num_classes=6),
+         vis_samples(toy(seed=5, n=5), make_track_samples))]
+out = []
+for metric, data in jobs:
+    for sample in data[rank::world]:
+        metric.process({{}}, [sample])
+    out.append(metric.evaluate(len(data)))
+if rank == 0:
+    print('RESULT ' + json.dumps(out))
+if world > 1:
+    dist.destroy_process_group()
+'''
+
+
+def _run(tmp_path, world):
+    script = tmp_path / 'rank.py'
+    script.write_text(SCRIPT.format(here=HERE, parent=osp.dirname(HERE)))
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    procs = []
+    for rank in range(world):
+        env = dict(os.environ, RANK=str(rank), WORLD_SIZE=str(world),
+                   MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port),
+                   OMP_NUM_THREADS='1')
+        procs.append(subprocess.Popen([sys.executable, str(script)],
+                                      env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True))
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (_, err) in zip(procs, outs):
+        assert p.returncode == 0, err[-2000:]
+    line = [ln for ln in outs[0][0].splitlines() if ln.startswith('RESULT')]
+    return json.loads(line[0][len('RESULT '):])
+
+
+@pytest.mark.slow
+def test_two_processes_equal_one(tmp_path):
+    one = _run(tmp_path, 1)
+    two = _run(tmp_path, 2)
+    assert two == one
+    assert set(one[0]) >= {'VPQ', 'STQ'} and set(one[1]) >= {'AP', 'AR10'}
+    assert 0 < one[0]['VPQ'] < 100 and 0 < one[1]['AP'] < 1
