@@ -2,7 +2,7 @@
 """Shared base of mmvidseg's video datasets."""
 import os
 import os.path as osp
-from typing import List, Optional, Sequence
+from typing import List, Sequence
 
 from mmdet.datasets import BaseVideoDataset as MMDetBaseVideoDataset
 from mmengine.fileio import list_from_file

@@ -310,15 +310,15 @@ def test_imagenet_vid(tmp_path, splits):
 
 def test_imagenet_vid_json_loads_in_mmdet(tmp_path, splits):
     from mmdet.datasets import BaseVideoDataset
-    from mmengine.registry import init_default_scope
-    init_default_scope('mmdet')
+    from mmengine.registry import DefaultScope
     root = write_imagenet_vid(str(tmp_path), splits)
-    dataset = BaseVideoDataset(
-        data_root=root,
-        ann_file='annotations/imagenet_vid_train.json',
-        data_prefix=dict(img_path='Data/VID'),
-        metainfo=dict(classes=TOY_THING_CLASSES),
-        pipeline=[])
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        dataset = BaseVideoDataset(
+            data_root=root,
+            ann_file='annotations/imagenet_vid_train.json',
+            data_prefix=dict(img_path='Data/VID'),
+            metainfo=dict(classes=TOY_THING_CLASSES),
+            pipeline=[])
     assert len(dataset) == 2
     for idx, gt in enumerate(splits['train']):
         video = dataset[idx]

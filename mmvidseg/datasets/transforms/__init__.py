@@ -1,8 +1,13 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 from .formatting import PackVideoInputs
 from .frame_sampling import VideoFrameSample
-from .loading import LoadSemSegMap, read_label_png
+from .geometric import RandomCrop, RandomFlip, Resize
+from .loading import (LoadDepthMap, LoadOpticalFlow, LoadPanopticMap,
+                      LoadSemSegMap, LoadVideoInstances, LoadVOSAnnotation,
+                      read_flo, read_label_png)
 
 __all__ = [
-    'LoadSemSegMap', 'PackVideoInputs', 'VideoFrameSample', 'read_label_png'
+    'LoadSemSegMap', 'PackVideoInputs', 'VideoFrameSample', 'read_label_png',
+    'LoadPanopticMap', 'LoadDepthMap', 'LoadOpticalFlow', 'LoadVOSAnnotation',
+    'LoadVideoInstances', 'read_flo', 'Resize', 'RandomCrop', 'RandomFlip'
 ]

@@ -122,7 +122,9 @@ class VideoStreamMetric(BaseMetric):
     def _process_frame(self, frame) -> None:
         meta = frame_meta(frame)
         video_id = meta['video_id']
-        length = meta.get('video_length', meta.get('ori_video_length'))
+        # mmdet's frame-level test mode sets video_length to the number of
+        # frames in the sample (1) and ori_video_length to the video's
+        length = meta.get('ori_video_length', meta.get('video_length'))
         if length is None:
             raise ValueError(f'video {video_id}: the frame metainfo needs '
                              f'"video_length" (or "ori_video_length")')

@@ -1,0 +1,71 @@
+# SemKITTI-DVPS depth-aware video panoptic segmentation (ViP-DeepLab):
+#   data/semkitti-dvps/video_sequence/{train,val}/
+#     {seq}_{frame}_leftImg8bit.png, _gtFine_class.png, _gtFine_instance.png,
+#     _depth_<focal>.png (uint16 metres * 256)
+# 19 SemanticKITTI classes, 8 things; frames are about 376x1241.
+dataset_type = 'SemKITTIDVPSDataset'
+data_root = 'data/semkitti-dvps/'
+num_classes = 19
+loaders = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='LoadPanopticMap',
+        format='semkitti_dvps',
+        num_classes=num_classes,
+        with_instances=True),
+    dict(type='LoadDepthMap', scale=256.0),
+]
+
+# Each frame with its successor (as for Cityscapes-DVPS).
+train_pipeline = [
+    dict(type='VideoFrameSample', mode='offsets', offsets=[1]),
+    dict(
+        type='TransformBroadcaster',
+        share_random_params=True,
+        transforms=loaders + [
+            dict(
+                type='RandomResize',
+                scale=(1248, 384),
+                ratio_range=(1.0, 2.0),
+                keep_ratio=True),
+            dict(type='RandomCrop', crop_size=(1248, 384),
+                 allow_negative_crop=True),
+            dict(type='RandomFlip', prob=0.5),
+        ]),
+    dict(type='PackVideoInputs'),
+]
+test_pipeline = [
+    dict(
+        type='TransformBroadcaster',
+        transforms=[
+            dict(type='LoadImageFromFile'),
+            dict(type='Resize', scale=(1248, 384), keep_ratio=True),
+        ] + loaders[1:]),
+    dict(type='PackVideoInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='mmdet.TrackImgSampler'),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix=dict(img_path='video_sequence/train'),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='mmdet.TrackImgSampler'),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix=dict(img_path='video_sequence/val'),
+        test_mode=True,
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+val_evaluator = dict(type='DVPSMetric')
+test_evaluator = val_evaluator

@@ -1,0 +1,186 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+import os
+import os.path as osp
+from typing import List
+
+import numpy as np
+
+from mmvidseg.registry import DATASETS
+from .base_video_dataset import BaseVideoDataset, VideoDatasetError
+from .transforms.loading import read_label_png
+from .utils import frame_record, load_json, require_keys, video_record
+
+
+@DATASETS.register_module()
+class DAVISDataset(BaseVideoDataset):
+    """`DAVIS <https://davischallenge.org/>`_ 2016 / 2017 semi-supervised
+    video object segmentation::
+
+        data_root/
+          JPEGImages/480p/<seq>/00000.jpg ...
+          Annotations/480p/<seq>/00000.png   # palette PNG, object ids
+          ImageSets/2017/{train,val}.txt     # sequence names
+          Flow/480p/<seq>/00000.flo          # optional: forward flow
+                                             # 00000 -> 00001 (Middlebury)
+
+    The first frame's mask is the given reference: its frame info lists
+    the objects in ``ref_object_ids`` (read from the PNG at load time);
+    other frames list none. ``version='2016'`` merges all objects into one
+    (DAVIS 2016 masks store 0/255); use it with
+    ``LoadVOSAnnotation(binary=True)``. With a ``flow_path`` entry in
+    ``data_prefix`` every frame but the last gets the ``flow_path`` of its
+    forward flow (the last gets None) for ``LoadOpticalFlow``.
+
+    Args:
+        ann_file (str): Split file relative to ``data_root``. Defaults to
+            ``'ImageSets/2017/val.txt'``.
+        version (str): ``'2017'`` or ``'2016'``. Defaults to ``'2017'``.
+        data_prefix (dict): ``img_path``, ``seg_map_path`` and optionally
+            ``flow_path`` folders. Defaults to
+            ``dict(img_path='JPEGImages/480p',
+            seg_map_path='Annotations/480p')``.
+        with_gt (bool): Whether every frame has a mask; False (test-dev)
+            needs only the first frame's. Defaults to True.
+        **kwargs: See :class:`BaseVideoDataset`.
+    """
+
+    METAINFO = dict(classes=('object', ), palette=None)
+
+    def __init__(self,
+                 ann_file: str = 'ImageSets/2017/val.txt',
+                 version: str = '2017',
+                 data_prefix: dict = dict(
+                     img_path='JPEGImages/480p',
+                     seg_map_path='Annotations/480p'),
+                 with_gt: bool = True,
+                 **kwargs):
+        if version not in ('2016', '2017'):
+            raise ValueError(f'version must be "2016" or "2017", got '
+                             f'{version!r}')
+        self.version = version
+        self.with_gt = with_gt
+        super().__init__(ann_file=ann_file, data_prefix=data_prefix, **kwargs)
+
+    def _reference_ids(self, path: str) -> List[int]:
+        """Object ids of a reference mask."""
+        ids = read_label_png(path, what='first-frame mask')
+        if ids.ndim != 2:
+            raise VideoDatasetError(
+                f'first-frame mask {path} has shape {ids.shape}: expected a '
+                'palette or greyscale PNG of object ids')
+        objects = [int(i) for i in np.unique(ids) if 0 < i < 255]
+        if self.version == '2016':
+            objects = [1] if objects or (ids == 255).any() else []
+        return objects
+
+    def load_data_list(self) -> List[dict]:
+        videos = self.read_split(self.ann_file)
+        img_root = self.data_prefix['img_path']
+        ann_root = self.data_prefix['seg_map_path']
+        flow_root = self.data_prefix.get('flow_path')
+        data_list, img_id = [], 0
+        for video_id, name in enumerate(videos):
+            frames = self.list_frames(osp.join(img_root, name), ('.jpg', ))
+            images = []
+            for t, fname in enumerate(frames):
+                stem = osp.splitext(fname)[0]
+                info = frame_record(osp.join(img_root, name, fname), img_id,
+                                    t, name, seg_map_path=None,
+                                    ref_object_ids=[])
+                if t == 0 or self.with_gt:
+                    info['seg_map_path'] = self.require_file(
+                        osp.join(ann_root, name, stem + '.png'),
+                        f'mask of frame {fname} of sequence {name}:')
+                if t == 0:
+                    info['ref_object_ids'] = self._reference_ids(
+                        info['seg_map_path'])
+                if flow_root is not None:
+                    info['flow_path'] = None if t == len(frames) - 1 else \
+                        self.require_file(
+                            osp.join(flow_root, name, stem + '.flo'),
+                            f'flow of frame {fname} of sequence {name}:')
+                images.append(info)
+                img_id += 1
+            data_list.append(video_record(video_id, name, images))
+        return data_list
+
+
+@DATASETS.register_module()
+class YouTubeVOSDataset(BaseVideoDataset):
+    """`YouTube-VOS <https://youtube-vos.org/>`_ semi-supervised video
+    object segmentation::
+
+        data_root/{train,valid}/
+          JPEGImages/<video>/00000.jpg, 00005.jpg ...
+          Annotations/<video>/00000.png ...    # palette PNG, object ids
+          meta.json    # {"videos": {<video>: {"objects": {"1":
+                       #   {"category": ..., "frames": ["00000", ...]}}}}}
+
+    Objects may enter after the first frame; each object's reference is
+    its mask in the first frame ``meta.json`` lists for it, so a frame's
+    ``ref_object_ids`` holds the objects that first appear there. In the
+    validation split only those frames have masks; frames without an
+    annotation file get ``seg_map_path`` None.
+
+    Args:
+        ann_file (str): ``meta.json`` relative to ``data_root``. Defaults
+            to ``'valid/meta.json'``.
+        data_prefix (dict): ``img_path`` and ``seg_map_path`` folders.
+            Defaults to ``dict(img_path='valid/JPEGImages',
+            seg_map_path='valid/Annotations')``.
+        **kwargs: See :class:`BaseVideoDataset`.
+    """
+
+    METAINFO = dict(classes=('object', ), palette=None)
+
+    def __init__(self,
+                 ann_file: str = 'valid/meta.json',
+                 data_prefix: dict = dict(
+                     img_path='valid/JPEGImages',
+                     seg_map_path='valid/Annotations'),
+                 **kwargs):
+        super().__init__(ann_file=ann_file, data_prefix=data_prefix, **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        path = self.ann_file
+        meta = load_json(path, 'YouTube-VOS meta file')
+        require_keys(meta, ('videos', ), path, 'the top level')
+        img_root = self.data_prefix['img_path']
+        ann_root = self.data_prefix['seg_map_path']
+        data_list, img_id = [], 0
+        for video_id, (name, video) in enumerate(meta['videos'].items()):
+            require_keys(video, ('objects', ), path, f'video {name}')
+            first = {}
+            for obj_id, obj in video['objects'].items():
+                require_keys(obj, ('frames', ), path,
+                             f'object {obj_id} of video {name}')
+                if not obj['frames']:
+                    raise VideoDatasetError(
+                        f'{path}: object {obj_id} of video {name} lists no '
+                        'frame')
+                first.setdefault(min(obj['frames']), []).append(int(obj_id))
+            frames = self.list_frames(osp.join(img_root, name), ('.jpg', ))
+            ann_dir = osp.join(ann_root, name)
+            masks = set(os.listdir(ann_dir)) if osp.isdir(ann_dir) else set()
+            stems = {osp.splitext(f)[0] for f in frames}
+            for stem in first:
+                if stem not in stems:
+                    raise VideoDatasetError(
+                        f'{path}: video {name} has objects first seen in '
+                        f'frame {stem}, which {osp.join(img_root, name)} '
+                        'does not hold')
+                self.require_file(osp.join(ann_dir, stem + '.png'),
+                                  f'reference mask of video {name}:')
+            images = []
+            for t, fname in enumerate(frames):
+                stem = osp.splitext(fname)[0]
+                seg = osp.join(ann_dir, stem + '.png') \
+                    if stem + '.png' in masks else None
+                images.append(
+                    frame_record(
+                        osp.join(img_root, name, fname), img_id, t, name,
+                        seg_map_path=seg,
+                        ref_object_ids=sorted(first.get(stem, []))))
+                img_id += 1
+            data_list.append(video_record(video_id, name, images))
+        return data_list

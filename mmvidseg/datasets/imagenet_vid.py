@@ -1,0 +1,137 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+import os.path as osp
+from typing import Dict, List
+
+from mmvidseg.registry import DATASETS
+from .base_video_dataset import BaseVideoDataset, VideoDatasetError
+from .utils import frame_record, load_json, require_keys, video_record
+
+@DATASETS.register_module()
+class ImageNetVIDDataset(BaseVideoDataset):
+    """`ImageNet VID <https://image-net.org/challenges/LSVRC/2015/>`_ video
+    object detection from CocoVID JSON (as mmtracking's
+    ``imagenet2coco_vid.py`` and ``tools/dataset_converters/
+    imagenet_vid2cocovid.py`` write it)::
+
+        data_root/
+          Data/VID/{train/ILSVRC2015_VID_train_0000/<video>,val/<video>}/
+              000000.JPEG ...
+          annotations/imagenet_vid_{train,val}.json
+
+    The JSON holds ``videos`` (``id``, ``name``), ``images`` (``id``,
+    ``file_name`` relative to ``Data/VID``, ``video_id``, ``frame_id``,
+    ``height``, ``width``, ``is_vid_train_frame``), ``annotations``
+    (``image_id``, ``bbox`` ``[x, y, w, h]``, ``category_id``,
+    ``instance_id``, ``iscrowd``...) and ``categories``. ImageNet DET
+    images for joint training come in the same schema without
+    ``video_id``: each becomes a one-frame video with a negative
+    ``video_id`` (-1, -2, ...), which cannot collide with a VID video.
+
+    Class names come from ``metainfo``, else from the JSON's
+    ``categories`` sorted by id; annotations of other categories are
+    dropped. Boxes with no area are dropped as mmdet does.
+
+    Args:
+        ann_file (str): The JSON, relative to ``data_root``. Defaults to
+            ``'annotations/imagenet_vid_val.json'``.
+        data_prefix (dict): ``img_path``: the ``Data/VID`` folder.
+            Defaults to ``dict(img_path='Data/VID')``.
+        **kwargs: See :class:`BaseVideoDataset`.
+    """
+
+    METAINFO = dict(classes=None, palette=None)
+
+    def __init__(self,
+                 ann_file: str = 'annotations/imagenet_vid_val.json',
+                 data_prefix: dict = dict(img_path='Data/VID'),
+                 **kwargs):
+        super().__init__(ann_file=ann_file, data_prefix=data_prefix, **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        path = self.ann_file
+        coco = load_json(path, 'CocoVID annotation file')
+        require_keys(coco, ('images', 'categories', 'annotations'), path,
+                     'the top level')
+        cats = coco['categories']
+        for i, cat in enumerate(cats):
+            require_keys(cat, ('id', 'name'), path, f'categories[{i}]')
+        cats = sorted(cats, key=lambda c: c['id'])
+        if self._metainfo.get('classes') is None:
+            self._metainfo['classes'] = tuple(c['name'] for c in cats)
+        classes = list(self._metainfo['classes'])
+        labels = {c['id']: classes.index(c['name'])
+                  for c in cats if c['name'] in classes}
+        declared = {c['id'] for c in cats}
+        names = {v['id']: v.get('name', str(v['id']))
+                 for v in coco.get('videos', []) if 'id' in v}
+
+        anns: Dict[int, list] = {}
+        for i, ann in enumerate(coco['annotations']):
+            require_keys(ann, ('image_id', 'bbox', 'category_id'), path,
+                         f'annotations[{i}]')
+            if ann['category_id'] not in declared:
+                raise VideoDatasetError(
+                    f'{path}: annotations[{i}] has category_id '
+                    f'{ann["category_id"]}, which "categories" does not list')
+            anns.setdefault(ann['image_id'], []).append(ann)
+
+        videos: Dict[int, list] = {}
+        single = 0
+        for i, image in enumerate(coco['images']):
+            require_keys(image, ('id', 'file_name', 'height', 'width'), path,
+                         f'images[{i}]')
+            if image.get('video_id') is None:  # a DET image
+                single += 1
+                key = ('det', single)
+            else:
+                key = ('vid', image['video_id'])
+                if names and image['video_id'] not in names:
+                    raise VideoDatasetError(
+                        f'{path}: image {image["id"]} refers to video '
+                        f'{image["video_id"]}, which "videos" does not list')
+            videos.setdefault(key, []).append(image)
+
+        img_root = self.data_prefix['img_path']
+        data_list = []
+        for index, (key, images) in enumerate(videos.items()):
+            images = sorted(images, key=lambda im: im.get('frame_id', 0))
+            name = names.get(key[1], str(key[1])) if key[0] == 'vid' else \
+                osp.splitext(images[0]['file_name'])[0]
+            frames = []
+            for t, image in enumerate(images):
+                frames.append(
+                    frame_record(
+                        self.require_file(
+                            osp.join(img_root, image['file_name']),
+                            f'image {image["id"]} of {path}:'),
+                        image['id'], t, name,
+                        height=image['height'],
+                        width=image['width'],
+                        ann_file=path,
+                        is_vid_train_frame=bool(
+                            image.get('is_vid_train_frame', False)),
+                        instances=self._instances(
+                            anns.get(image['id'], []), image, labels)))
+            video_id = key[1] if key[0] == 'vid' else -key[1]
+            data_list.append(video_record(video_id, name, frames))
+        return data_list
+
+    @staticmethod
+    def _instances(anns: list, image: dict, labels: dict) -> list:
+        """mmdet-style instances of one image."""
+        out = []
+        for k, ann in enumerate(anns):
+            if ann['category_id'] not in labels or ann.get('ignore', False):
+                continue
+            x, y, w, h = ann['bbox']
+            inter_w = max(0, min(x + w, image['width']) - max(x, 0))
+            inter_h = max(0, min(y + h, image['height']) - max(y, 0))
+            if inter_w * inter_h == 0 or w < 1 or h < 1:
+                continue
+            out.append(
+                dict(
+                    bbox=[x, y, x + w, y + h],
+                    bbox_label=labels[ann['category_id']],
+                    instance_id=ann.get('instance_id', k),
+                    ignore_flag=int(bool(ann.get('iscrowd', False)))))
+        return out
