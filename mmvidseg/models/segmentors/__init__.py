@@ -1,4 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 from .frame_segmentor import FrameSegmentor
+from .layer_cascade import LayerCascadeSegmentor
 
-__all__ = ['FrameSegmentor']
+__all__ = ['FrameSegmentor', 'LayerCascadeSegmentor']
