@@ -3,6 +3,7 @@ from .base_video_dataset import BaseVideoDataset, VideoDatasetError
 from .cityscapes_dvps import CityscapesDVPSDataset
 from .cityscapes_vps import CityscapesVPSDataset
 from .davis import DAVISDataset, YouTubeVOSDataset
+from .frame_triplet import FrameTripletDataset
 from .imagenet_vid import ImageNetVIDDataset
 from .kitti_step import KITTISTEPDataset
 from .semkitti_dvps import SemKITTIDVPSDataset
@@ -14,4 +15,5 @@ from .youtube_vis import YouTubeVISDataset
 __all__ = ['BaseVideoDataset', 'VideoDatasetError', 'VSPWDataset',
            'KITTISTEPDataset', 'VIPSegDataset', 'CityscapesDVPSDataset',
            'SemKITTIDVPSDataset', 'CityscapesVPSDataset', 'YouTubeVISDataset',
-           'ImageNetVIDDataset', 'DAVISDataset', 'YouTubeVOSDataset']
+           'ImageNetVIDDataset', 'DAVISDataset', 'YouTubeVOSDataset',
+           'FrameTripletDataset']

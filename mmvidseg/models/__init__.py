@@ -2,5 +2,6 @@
 from .backbones import *  # noqa: F401,F403
 from .data_preprocessors import *  # noqa: F401,F403
 from .decode_heads import *  # noqa: F401,F403
+from .frame_synthesis import *  # noqa: F401,F403
 from .segmentors import *  # noqa: F401,F403
 from .utils import *  # noqa: F401,F403

@@ -1,6 +1,9 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 from .formatting import PackVideoInputs
 from .frame_sampling import VideoFrameSample
+from .frame_triplet_transforms import (LoadFrameTriplet, PackTripletInputs,
+                                       TripletRandomCrop, TripletRandomFlip,
+                                       TripletResize, TripletTemporalFlip)
 from .geometric import RandomCrop, RandomFlip, Resize
 from .loading import (LoadDepthMap, LoadOpticalFlow, LoadPanopticMap,
                       LoadSemSegMap, LoadVideoInstances, LoadVOSAnnotation,
@@ -9,5 +12,7 @@ from .loading import (LoadDepthMap, LoadOpticalFlow, LoadPanopticMap,
 __all__ = [
     'LoadSemSegMap', 'PackVideoInputs', 'VideoFrameSample', 'read_label_png',
     'LoadPanopticMap', 'LoadDepthMap', 'LoadOpticalFlow', 'LoadVOSAnnotation',
-    'LoadVideoInstances', 'read_flo', 'Resize', 'RandomCrop', 'RandomFlip'
+    'LoadVideoInstances', 'read_flo', 'Resize', 'RandomCrop', 'RandomFlip',
+    'LoadFrameTriplet', 'PackTripletInputs', 'TripletRandomCrop',
+    'TripletRandomFlip', 'TripletTemporalFlip', 'TripletResize'
 ]

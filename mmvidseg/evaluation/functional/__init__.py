@@ -1,6 +1,7 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 from .davis import DAVISAccumulator, DAVISVideo, davis_summarize
 from .dvpq import DVPQAccumulator, DVPQVideo, dvpq_summarize
+from .psnr_ssim import psnr, ssim
 from .stq import STQAccumulator, STQVideo, stq_summarize
 from .vid import VIDAccumulator, coco_bbox_ap, vid_summarize
 from .vpq import VPQAccumulator, VPQVideo, pair_table, vpq_summarize
@@ -15,5 +16,6 @@ __all__ = [
     'stq_summarize', 'DVPQAccumulator', 'DVPQVideo', 'dvpq_summarize',
     'DAVISAccumulator', 'DAVISVideo', 'davis_summarize', 'VIDAccumulator',
     'vid_summarize', 'coco_bbox_ap', 'YTVISVideo', 'ytvis_evaluate',
-    'ytvis_summarize'
+    'ytvis_summarize',
+    'psnr', 'ssim'
 ]

@@ -1,6 +1,7 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 from .davis_metric import DAVISMetric
 from .dvps_metric import DVPSMetric
+from .psnr_ssim_metric import PSNRSSIMMetric
 from .vid_metric import ImageNetVIDMetric
 from .video_stream_metric import VideoStreamMetric
 from .vps_metric import VPSMetric
@@ -9,5 +10,6 @@ from .ytvis_metric import YouTubeVISVideoMetric
 
 __all__ = [
     'VSSMetric', 'VPSMetric', 'DVPSMetric', 'YouTubeVISVideoMetric',
-    'ImageNetVIDMetric', 'DAVISMetric', 'VideoStreamMetric'
+    'ImageNetVIDMetric', 'DAVISMetric', 'VideoStreamMetric',
+    'PSNRSSIMMetric'
 ]

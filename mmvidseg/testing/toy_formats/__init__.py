@@ -15,6 +15,7 @@ from .imagenet_vid import (TOY_VID_WNIDS, imagenet_vid_categories,
                            write_imagenet_vid)
 from .kitti_step import write_kitti_step
 from .semkitti_dvps import write_semkitti_dvps
+from .triplets import write_triplets
 from .vipseg import encode_panomask, vipseg_categories, write_vipseg
 from .vspw import write_vspw
 from .youtube_vis import write_youtube_vis, youtube_vis_categories
@@ -26,5 +27,5 @@ __all__ = [
     'youtube_vis_categories', 'write_imagenet_vid', 'imagenet_vid_categories',
     'TOY_VID_WNIDS', 'write_vipseg', 'vipseg_categories', 'encode_panomask',
     'write_cityscapes_dvps', 'write_semkitti_dvps', 'write_davis',
-    'davis_object_ids', 'DAVIS_PALETTE'
+    'davis_object_ids', 'DAVIS_PALETTE', 'write_triplets'
 ]
