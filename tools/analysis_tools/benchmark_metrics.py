@@ -18,10 +18,24 @@ ratio, the peak memory of each on one video (``tracemalloc``: numpy and
 Python allocations beyond the input arrays) and the largest difference
 between their scores on the first video.
 
+YouTube-VIS AP is dataset-wide, so it is timed (and its memory and
+difference measured) on the whole generated dataset at once (default 50
+videos x 20 frames x 360x640, 1-3 objects and 10 predictions per video, 40
+categories). Its reference is ``YTVOS.loadRes`` + ``YTVOSeval``: per-mask
+``area``/``toBbox``/``annToRLE``, per-pair per-frame ``merge``/``area``
+IoUs, and pycocotools' ``COCOeval`` ``evaluateImg``/``accumulate``/
+``summarize`` (the code ``ytvoseval`` shares); ours makes one ``area`` call
+per 255 masks and one canvas ``iou`` call per video, then numpy
+evaluate/accumulate. DAVIS (default 5 sequences x 30 frames x 480x854, 3
+objects) compares the official per-object full-frame ``seg2bmap`` +
+``cv2.dilate`` with our one-pass boundary extraction and exact sparse disk
+matching.
+
 Default sizes are those of the real benchmarks (e.g. 20 videos x 30
-frames x 720x1280 for VPQ/STQ); ``--small`` shrinks them for a quick run.
-The tests import the references from this file to cross-check the
-implementations on random input.
+frames x 720x1280 for VPQ/STQ); ``--small`` shrinks them for a quick run
+(the machine may be shared: ratios are measured in the same run, on the
+same data). The tests import the references from this file to
+cross-check the implementations on random input.
 """
 import argparse
 import copy
@@ -523,8 +537,10 @@ def ytvis_reference(gt, results):
             return mu.frPyObjects(s, h, w)
         return s
 
+    # shallow copies (fields are replaced, not mutated): the official code
+    # works on its own freshly loaded JSON, copying is not part of its cost
     gts, dts = defaultdict(list), defaultdict(list)
-    for g in copy.deepcopy(gt['annotations']):
+    for g in (dict(a) for a in gt['annotations']):
         v = videos[g['video_id']]
         g['segmentations'] = [
             to_rle(s, v['height'], v['width']) if s else None
@@ -533,9 +549,19 @@ def ytvis_reference(gt, results):
         g['area'] = avg(g['areas'])
         g['ignore'] = int(g.get('iscrowd', 0))
         gts[g['video_id'], g['category_id']].append(g)
-    for i, d in enumerate(copy.deepcopy(results)):
+    for i, d in enumerate(dict(r) for r in results):
+        # loadRes: per-frame area and box of every result mask
         d['areas'] = [mu.area(s) if s else None for s in d['segmentations']]
+        d['bboxes'] = [
+            mu.toBbox(s) if s else None for s in d['segmentations']
+        ]
         d['id'], d['iscrowd'], d['area'] = i + 1, 0, avg(d['areas'])
+        # _prepare's _toMask: annToRLE of every result mask too
+        v = videos[d['video_id']]
+        d['segmentations'] = [
+            to_rle(s, v['height'], v['width']) if s else None
+            for s in d['segmentations']
+        ]
         dts[d['video_id'], d['category_id']].append(d)
 
     def iou_seq(ds, gs):
@@ -587,8 +613,8 @@ SIZES = {
     'vpq': ((20, 30, 720, 1280), (2, 8, 180, 320)),
     'stq': ((20, 30, 720, 1280), (2, 8, 180, 320)),
     'dvpq': ((10, 6, 1024, 2048), (2, 6, 128, 256)),
-    'davis': ((10, 50, 480, 854), (2, 10, 120, 214)),
-    'ytvis': ((20, 30, 720, 1280), (2, 8, 180, 320)),
+    'davis': ((5, 30, 480, 854), (2, 10, 120, 214)),
+    'ytvis': ((50, 20, 360, 640), (10, 8, 180, 320)),
     'vid': ((20, 100, 720, 1280), (4, 20, 720, 1280)),
 }
 #: Cityscapes-like classes (DVPQ, VID): 19 classes, things 11..18.
@@ -736,22 +762,44 @@ def bench_dvpq(rng, size):
     return gen, ours, ref, ['DVPQ@1@0.5', 'DVPQ@4@0.1']
 
 
+def _ellipse(H, W, cy, cx, ry, rx):
+    """Binary ellipse mask (H, W), computed on its bounding box only."""
+    m = np.zeros((H, W), bool)
+    y0, y1 = max(int(cy - ry), 0), min(int(cy + ry) + 2, H)
+    x0, x1 = max(int(cx - rx), 0), min(int(cx + rx) + 2, W)
+    if y0 < y1 and x0 < x1:
+        yy = np.arange(y0, y1)[:, None]
+        xx = np.arange(x0, x1)[None, :]
+        m[y0:y1, x0:x1] = ((yy - cy) / ry)**2 + ((xx - cx) / rx)**2 < 1
+    return m
+
+
 def bench_davis(rng, size):
     from mmvidseg.evaluation.functional.davis import DAVISAccumulator
 
     def gen():
+        # 3 moving, deforming objects (occluding each other in id order);
+        # the prediction follows each with a lag, a size error and a
+        # jitter of a few pixels, drifts away from object 3 in the second
+        # half and misses object 2 in a few frames
         T, H, W = size[1:]
         gt = np.zeros((T, H, W), np.uint8)
-        yy, xx = np.arange(H)[:, None], np.arange(W)[None, :]
+        pred = np.zeros((T, H, W), np.uint8)
         for k in range(1, 4):
             c = rng.uniform(0.2, 0.8, 2) * (H, W)
             v = rng.normal(0, 0.005, 2) * (H, W)
             r = rng.uniform(0.05, 0.2, 2) * (H, W)
+            scale = rng.uniform(0.9, 1.1, 2)
             for t in range(T):
+                wobble = 1 + 0.1 * np.sin(t / 3 + k)
                 cy, cx = c + t * v
-                m = ((yy - cy) / r[0])**2 + ((xx - cx) / r[1])**2 < 1
-                gt[t][m] = k
-        pred = np.roll(gt, 4, axis=2)
+                gt[t][_ellipse(H, W, cy, cx, r[0] * wobble, r[1])] = k
+                if k == 2 and t % 7 == 3:
+                    continue
+                drift = 0.3 * max(t - T // 2, 0) if k == 3 else 0
+                py, px = c + (t - 1) * v + rng.normal(0, 2, 2) + drift
+                pred[t][_ellipse(H, W, py, px, r[0] * wobble * scale[0],
+                                 r[1] * scale[1])] = k
         return gt, pred
 
     def ours(video):
@@ -765,53 +813,99 @@ def bench_davis(rng, size):
     return gen, ours, ref, ['J&F', 'J-Mean', 'F-Mean']
 
 
+#: YouTube-VIS 2019 has 40 categories.
+YTVIS_CLASSES = 40
+#: Predictions per video (what VIS methods submit).
+YTVIS_PREDS = 10
+
+
 def bench_ytvis(rng, size):
+    """A YouTube-VIS-like *dataset* (AP is dataset-wide, so both sides
+    score all videos at once): per video 1-3 ground-truth tracks of 40
+    categories, visible in a sub-range of frames, and 10 scored predicted
+    tracks (perturbed copies of the objects, some with a wrong category,
+    and false positives)."""
     from pycocotools import mask as mu
 
     from mmvidseg.evaluation.functional.ytvis import ytvis_evaluate
+    counter = [0]
+
+    def rle(m):
+        r = mu.encode(np.asfortranarray(m[..., None].astype(np.uint8)))[0]
+        r['counts'] = r['counts'].decode()
+        return r
+
+    def track(T, H, W, c, v, r, first, last, jitter=0.0):
+        segs, areas = [], []
+        for t in range(T):
+            if t < first or t > last:
+                segs.append(None)
+                areas.append(None)
+                continue
+            cy, cx = c + t * v + rng.normal(0, jitter, 2)
+            m = _ellipse(H, W, cy, cx, r[0], r[1])
+            if not m.any():
+                segs.append(None)
+                areas.append(None)
+                continue
+            segs.append(rle(m))
+            areas.append(int(m.sum()))
+        return segs, areas
 
     def gen():
         T, H, W = size[1:]
-        gt, pred = panoptic_video(rng, T, H, W, things=VIPSEG_THINGS)
-        video = dict(id=1, height=H, width=W, length=T)
-        anns, res = [], []
-        for side, maps in (('gt', gt), ('pred', pred)):
-            tracks = sorted(set(np.unique(maps).tolist()) -
-                            {0, 255000})
-            for tr in tracks:
-                if tr // 1000 not in VIPSEG_THINGS:
-                    continue
-                segs, areas = [], []
-                for t in range(T):
-                    m = maps[t] == tr
-                    if not m.any():
-                        segs.append(None)
-                        areas.append(None)
-                        continue
-                    r = mu.encode(np.asfortranarray(m[..., None]
-                                                    .astype(np.uint8)))[0]
-                    r['counts'] = r['counts'].decode()
-                    segs.append(r)
-                    areas.append(int(m.sum()))
-                if side == 'gt':
-                    anns.append(dict(id=len(anns) + 1, video_id=1,
-                                     category_id=tr // 1000, iscrowd=0,
-                                     segmentations=segs, areas=areas))
-                else:
-                    res.append(dict(video_id=1, category_id=tr // 1000,
-                                    score=float(rng.random()),
-                                    segmentations=segs))
-        gt_json = dict(videos=[video], annotations=anns,
-                       categories=[dict(id=c) for c in VIPSEG_THINGS])
-        return gt_json, res
+        counter[0] += 1
+        vid = counter[0]
+        video = dict(id=vid, height=H, width=W, length=T)
+        anns, res, objects = [], [], []
+        for _ in range(int(rng.integers(1, 4))):
+            cat = int(rng.integers(1, YTVIS_CLASSES + 1))
+            c = rng.uniform(0.25, 0.75, 2) * (H, W)
+            v = rng.normal(0, 0.01, 2) * (H, W)
+            r = rng.uniform(0.05, 0.3, 2) * (H, W)
+            first = int(rng.integers(0, max(T // 3, 1)))
+            last = int(rng.integers(max(2 * T // 3, first), T))
+            segs, areas = track(T, H, W, c, v, r, first, last)
+            anns.append(dict(id=vid * 100 + len(anns) + 1, video_id=vid,
+                             category_id=cat, iscrowd=0, segmentations=segs,
+                             areas=areas))
+            objects.append((cat, c, v, r, first, last))
+        for n in range(YTVIS_PREDS):
+            if n < 2 * len(objects):
+                cat, c, v, r, first, last = objects[n % len(objects)]
+                if rng.random() < 0.3:
+                    cat = int(rng.integers(1, YTVIS_CLASSES + 1))
+                r = r * rng.uniform(0.8, 1.2, 2)
+                c = c + rng.normal(0, 0.03, 2) * (H, W)
+                score = rng.uniform(0.3, 1.0)
+                segs, _ = track(T, H, W, c, v, r, max(first - 1, 0),
+                                min(last + 1, T - 1), jitter=2.0)
+            else:
+                cat = int(rng.integers(1, YTVIS_CLASSES + 1))
+                c = rng.uniform(0.2, 0.8, 2) * (H, W)
+                v = rng.normal(0, 0.01, 2) * (H, W)
+                r = rng.uniform(0.03, 0.2, 2) * (H, W)
+                score = rng.uniform(0.0, 0.6)
+                segs, _ = track(T, H, W, c, v, r, 0, T - 1)
+            res.append(dict(video_id=vid, category_id=cat, score=score,
+                            segmentations=segs))
+        return video, anns, res
 
-    def ours(video):
-        return ytvis_evaluate(*video)
+    def collect(videos):
+        gt_json = dict(
+            videos=[v for v, _, _ in videos],
+            annotations=[a for _, anns, _ in videos for a in anns],
+            categories=[dict(id=c, name=str(c))
+                        for c in range(1, YTVIS_CLASSES + 1)])
+        return gt_json, [r for _, _, res in videos for r in res]
 
-    def ref(video):
-        return ytvis_reference(*video)
+    def ours(data):
+        return ytvis_evaluate(*data)
 
-    return gen, ours, ref, ['AP', 'AP50', 'AR10']
+    def ref(data):
+        return ytvis_reference(*data)
+
+    return gen, ours, ref, ['AP', 'AP50', 'AP75', 'AR1', 'AR10'], collect
 
 
 def bench_vid(rng, size):
@@ -870,17 +964,26 @@ def _peak(fn, arg):
 
 def run(name: str, small: bool, reference: bool, seed: int = 0,
         size=None) -> dict:
-    """Benchmark one metric; returns the printed numbers."""
+    """Benchmark one metric; returns the printed numbers.
+
+    Per-video metrics are timed video by video. A bench that also returns
+    a ``collect`` function is dataset-level (YouTube-VIS AP): its videos
+    are generated first, gathered by ``collect`` (untimed), then each side
+    scores the whole dataset once.
+    """
     size = tuple(size) if size else SIZES[name][1 if small else 0]
     rng = np.random.default_rng(seed)
-    gen, ours, ref, keys = BENCHES[name](rng, size)
+    gen, ours, ref, keys, *collect = BENCHES[name](rng, size)
     t_ours = t_ref = 0.0
     frames = 0
     diff = None
     mem_ours = mem_ref = None
-    for v in range(size[0]):
-        video = gen()
-        frames += size[1]
+    if collect:
+        units = [collect[0]([gen() for _ in range(size[0])])]
+    else:
+        units = (gen() for _ in range(size[0]))
+    for v, video in enumerate(units):
+        frames += size[1] * (size[0] if collect else 1)
         t0 = time.perf_counter()
         res = ours(video)
         t_ours += time.perf_counter() - t0

@@ -140,3 +140,163 @@ def test_matches_official_style_reference(benchmark_metrics):
         ours = acc.compute()
         for k, v in ref.items():
             assert ours[k] == pytest.approx(v, abs=1e-12)
+
+
+# ----------------------------------------------------------------------
+# The exact sparse disk matching against the official dilation: skimage's
+# ``disk(r)`` (x^2 + y^2 <= r^2 on ``arange(-r, r + 1)``) and
+# ``cv2.dilate`` of the one-pixel boundary maps, on many random masks.
+def official_f(fg, gt, bound_pix):
+    """davis2017-evaluation's ``f_measure`` (no void), with ``bound_pix``
+    the dilation radius (``bound_th`` if >= 1, else the ceil rule)."""
+    import cv2
+
+    from mmvidseg.evaluation.functional.davis import disk
+    fg_b, gt_b = seg2bmap(fg), seg2bmap(gt)
+    kernel = disk(bound_pix).astype(np.uint8)
+    fg_dil = cv2.dilate(fg_b.astype(np.uint8), kernel)
+    gt_dil = cv2.dilate(gt_b.astype(np.uint8), kernel)
+    n_fg, n_gt = np.sum(fg_b), np.sum(gt_b)
+    if n_fg == 0 and n_gt > 0:
+        precision, recall = 1, 0
+    elif n_fg > 0 and n_gt == 0:
+        precision, recall = 0, 1
+    elif n_fg == 0 and n_gt == 0:
+        precision, recall = 1, 1
+    else:
+        precision = np.sum(fg_b * gt_dil) / float(n_fg)
+        recall = np.sum(gt_b * fg_dil) / float(n_gt)
+    if precision + recall == 0:
+        return 0
+    return 2 * precision * recall / (precision + recall)
+
+
+def random_mask(rng, H, W):
+    """Blobs, noise, lines, single pixels, border-touching shapes."""
+    kind = rng.integers(0, 6)
+    m = np.zeros((H, W), bool)
+    if kind == 0:
+        m = rng.random((H, W)) < rng.uniform(0, 1)
+    elif kind == 1:
+        yy, xx = np.mgrid[:H, :W]
+        for _ in range(int(rng.integers(1, 4))):
+            cy, cx = rng.uniform(-2, H + 2), rng.uniform(-2, W + 2)
+            ry, rx = rng.uniform(0.5, H), rng.uniform(0.5, W)
+            m |= ((yy - cy) / ry)**2 + ((xx - cx) / rx)**2 < 1
+    elif kind == 2:
+        m[int(rng.integers(0, H)), :] = True
+        m[:, int(rng.integers(0, W))] = True
+    elif kind == 3:
+        m[int(rng.integers(0, H)), int(rng.integers(0, W))] = True
+    elif kind == 4:
+        y0, x0 = rng.integers(0, H), rng.integers(0, W)
+        m[y0:, x0:] = True
+    return m
+
+
+@pytest.mark.parametrize('bound', [0.008, 1, 2, 3, 1.5, 2.3, 4.7, 7])
+def test_f_measure_equals_official_dilation(bound):
+    rng = np.random.default_rng(int(bound * 1000))
+    for _ in range(150):
+        H, W = (int(v) for v in rng.integers(1, 60, 2))
+        if rng.random() < 0.3:
+            H, W = (int(v) for v in rng.integers(200, 400, 2))
+        fg, gt = random_mask(rng, H, W), random_mask(rng, H, W)
+        if rng.random() < 0.3:
+            fg = np.roll(gt, int(rng.integers(-6, 7)),
+                         axis=int(rng.integers(0, 2)))
+        r = boundary_radius(H, W, bound)
+        assert f_measure(fg, gt, r) == official_f(fg, gt, r), (H, W, r)
+
+
+def test_disk_offsets_is_the_dilation_footprint():
+    import cv2
+
+    from mmvidseg.evaluation.functional.davis import disk, disk_offsets
+    for r in (1, 2, 3, 8, 12, 1.5, 2.3, 2.5, 4.7):
+        kernel = disk(r)
+        size = 2 * kernel.shape[0] + 1
+        src = np.zeros((size, size), np.uint8)
+        c = size // 2
+        src[c, c] = 1
+        # the output pixels reached from one source pixel are the mirrored
+        # footprint: p such that the source is at p + o
+        dil = cv2.dilate(src, kernel) > 0
+        runs = disk_offsets(kernel)
+        want = np.zeros_like(dil)
+        for dy, dx0, dx1 in runs.tolist():
+            want[c - dy, c - dx1:c - dx0 + 1] = True
+        assert (dil == want).all(), r
+        if float(r).is_integer():
+            # integer radius: exactly dx^2 + dy^2 <= r^2
+            dy, dx = np.nonzero(want)
+            d2 = (dy - c)**2 + (dx - c)**2
+            assert d2.max() <= r * r
+            assert want.sum() == np.count_nonzero(
+                (np.arange(-r, r + 1)[:, None]**2 +
+                 np.arange(-r, r + 1)[None]**2) <= r * r)
+
+
+def test_boundary_f_all_objects_at_once_equals_one_by_one():
+    from mmvidseg.evaluation.functional.davis import (boundary_f, disk,
+                                                      disk_offsets)
+    rng = np.random.default_rng(3)
+    for _ in range(60):
+        H, W = (int(v) for v in rng.integers(2, 80, 2))
+        n = int(rng.integers(1, 12))
+        gt = np.zeros((H, W), np.uint8)
+        pred = np.zeros((H, W), np.uint8)
+        for k in range(1, n + 1):
+            gt[random_mask(rng, H, W)] = k  # later objects occlude
+            pred[random_mask(rng, H, W)] = k
+        gt[rng.random((H, W)) < 0.02] = 255  # void: background
+        gt[rng.random((H, W)) < 0.02] = n + 3  # not an object
+        r = boundary_radius(H, W)
+        f = boundary_f(gt, pred, n, disk_offsets(disk(r)))
+        for k in range(1, n + 1):
+            assert f[k - 1] == official_f(pred == k, gt == k, r), (k, n)
+
+
+def test_sequences_match_official_style_reference_many_objects(
+        benchmark_metrics):
+    # up to 12 objects (the bincount path for J), touching objects,
+    # objects leaving the scene
+    rng = np.random.default_rng(11)
+    seqs = []
+    for _ in range(4):
+        T = int(rng.integers(3, 8))
+        H, W = int(rng.integers(30, 90)), int(rng.integers(30, 90))
+        n = int(rng.integers(1, 13))
+        gt = np.zeros((T, H, W), np.uint8)
+        pred = np.zeros((T, H, W), np.uint8)
+        for t in range(T):
+            for k in range(1, n + 1):
+                if t and rng.random() < 0.1:
+                    continue
+                gt[t][random_mask(rng, H, W)] = k
+                pred[t][random_mask(rng, H, W)] = k
+        gt[0, 0, 0] = n
+        pred[1:-1, 0, 0] = n
+        seqs.append((gt, pred))
+    ref = benchmark_metrics.davis_reference(seqs)
+    acc = DAVISAccumulator()
+    for gt, pred in seqs:
+        acc.add_video(zip(gt, pred))
+    ours = acc.compute()
+    for k, v in ref.items():
+        assert ours[k] == pytest.approx(v, abs=1e-12), k
+
+
+def test_dtypes_and_bound_th_checks():
+    gt = square((12, 12), 2, 8, 2, 8)
+    pred = square((12, 12), 3, 9, 2, 8)
+    ref = DAVISAccumulator()
+    ref.add_video([(gt, pred)] * 3)
+    for cast in (np.int32, np.int64, np.uint16, np.float32):
+        acc = DAVISAccumulator()
+        acc.add_video([(gt.astype(cast), pred.astype(cast))] * 3)
+        assert acc.compute() == ref.compute(), cast
+    with pytest.raises(ValueError, match='bound_th must be positive'):
+        DAVISVideo('s', bound_th=0)
+    with pytest.raises(ValueError, match='bound_th must be positive'):
+        boundary_radius(10, 10, -1)
