@@ -15,7 +15,9 @@ PY="${PYTHON:-python3}"
 cd "$ROOT"
 
 stamp="$VENV/.mmvidseg-install-stamp"
-want="$(cat requirements/*.txt setup.py | sha1sum | cut -d' ' -f1)"
+# The stamp covers the pins, setup.py and the ops' C++/CUDA sources (an edit
+# there needs a rebuild of the extensions).
+want="$(cat requirements/*.txt setup.py mmvidseg/ops/*/csrc/* | sha1sum | cut -d' ' -f1)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
     && "$VENV/bin/python" -c "import mmcv.ops, mmdet, mmseg, mmvidseg" 2>/dev/null; then
   echo "[install] $VENV is up to date"
@@ -26,7 +28,10 @@ fi
 pip() { "$VENV/bin/python" -m pip "$@"; }
 pin() { grep -E "^$1==" requirements/pins.txt; }
 
-pip install -q -r requirements/build.txt
+# pip >= 24 is needed: older pips install a setup.py project with the
+# deprecated `setup.py develop`, which setuptools >= 80 turns into an isolated
+# build without torch, and the ops silently stay unbuilt.
+pip install -q -U -r requirements/build.txt
 pip install -q "$(pin torch)" numpy
 if ! "$VENV/bin/python" -c "import mmcv.ops" 2>/dev/null; then
   echo "[install] $(pin mmcv) with ops: built from source the first time on a machine (~14 min), then from pip's wheel cache"
@@ -38,5 +43,17 @@ pip install -q "$(pin mmengine)" "$(pin mmdet)" "$(pin mmsegmentation)" \
 # Our own package; its C++ ops are built when a compiler is present
 # (setup.py falls back to a pure-Python install otherwise).
 pip install -q --no-build-isolation -e .
+if command -v c++ >/dev/null || command -v g++ >/dev/null; then
+  "$VENV/bin/python" - <<'PY'
+import pathlib, sys
+from mmvidseg.ops.utils import load_ext
+ops = sorted(p.parent.name for p in pathlib.Path('mmvidseg/ops').glob('*/csrc'))
+missing = [op for op in ops if load_ext(op) is None]
+if missing:
+    sys.exit(f'[install] a C++ compiler is present but the ops {missing} were '
+             'not built: run `.venv/bin/python -m pip install -v '
+             '--no-build-isolation -e .` and read its warnings')
+PY
+fi
 echo "$want" > "$stamp"
 echo "[install] done: $VENV"
