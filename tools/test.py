@@ -6,6 +6,15 @@ Example::
     python tools/test.py CONFIG CHECKPOINT
     python tools/test.py CONFIG CHECKPOINT --out results.pkl
     bash tools/dist_test.sh CONFIG CHECKPOINT 2
+    # predictions in the benchmark's submission format (evaluated too)
+    python tools/test.py CONFIG CHECKPOINT --out-dir submission/
+    # only write them (e.g. a test split without ground truth)
+    python tools/test.py CONFIG CHECKPOINT --out-dir submission/ \
+        --format-only
+
+Formats (``--format``, default from the dataset type): ``kitti_step``
+(PNGs), ``vipseg`` (PNGs + pred.json), ``youtube_vis`` (results.json),
+``vspw`` (PNGs); see ``tools/analysis_tools/submission.py``.
 """
 import argparse
 import json
@@ -28,6 +37,19 @@ def parse_args():
     parser.add_argument(
         '--out', help='dump the raw predictions to this pickle file')
     parser.add_argument(
+        '--out-dir',
+        help='write the predictions in the submission format of the '
+        'benchmark to this directory')
+    parser.add_argument(
+        '--format',
+        choices=['kitti_step', 'vipseg', 'youtube_vis', 'vspw'],
+        help='submission format of --out-dir (default: from the dataset '
+        'type)')
+    parser.add_argument(
+        '--format-only',
+        action='store_true',
+        help='only write the --out-dir predictions, do not evaluate')
+    parser.add_argument(
         '--json-out',
         help='write the final metrics to this JSON file (rank 0)')
     parser.add_argument(
@@ -42,6 +64,8 @@ def parse_args():
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
+    if args.format_only and not args.out_dir:
+        parser.error('--format-only needs --out-dir')
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -73,6 +97,15 @@ def main():
             'the file name after --out must end with .pkl or .pickle'
         runner.test_evaluator.metrics.append(
             DumpResults(out_file_path=args.out))
+
+    if args.out_dir is not None:
+        from analysis_tools.submission import build_writer
+        writer = build_writer(args.format,
+                              cfg.test_dataloader.dataset.get('type'),
+                              args.out_dir)
+        if args.format_only:
+            runner.test_evaluator.metrics.clear()
+        runner.test_evaluator.metrics.append(writer)
 
     metrics = runner.test()
     if args.json_out and runner.rank == 0:

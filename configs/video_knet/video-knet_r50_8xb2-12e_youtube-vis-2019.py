@@ -1,0 +1,80 @@
+# Video K-Net R50 on YouTube-VIS 2019 (VIS, 40 classes), the official
+# knet_track_r50_1x_youtubevis recipe: per-frame K-Net + clip-level kernels
+# (mean of the frames' kernels, refined on the clip), clips of 5 frames
+# within +-2 of the key frame, short side 288..512, 12 epochs (LR x0.1 at
+# 8 and 11), 8 GPUs x 2 clips; test on whole videos at 360p, top 10
+# instances per video.
+_base_ = [
+    '../_base_/datasets/youtube_vis_2019.py', '../_base_/default_runtime.py',
+    './_base_/video-knet_r50.py'
+]
+num_classes = 40
+channels = 256
+model = dict(
+    task='vis',
+    num_classes=num_classes,
+    thing_classes=list(range(num_classes)),
+    semantic_fpn=dict(out_level=1),
+    proposal_head=dict(
+        loss_seg=dict(
+            _delete_=True,
+            type='mmdet.CrossEntropyLoss',
+            use_sigmoid=False,
+            avg_non_ignore=True,
+            loss_weight=1.0)),
+    iter_head=dict(with_link=False, with_fusion=False),
+    clip_head=dict(
+        type='KernelIterHead',
+        num_stages=3,
+        stage_head=dict(
+            type='KernelUpdateHead',
+            in_channels=channels,
+            feedforward_channels=2048,
+            num_heads=8)),
+    embed_head=None,
+    tracker=None,
+    mask_assign_stride=4,
+    test_cfg=dict(max_per_video=10))
+
+train_pipeline = [
+    dict(type='VideoFrameSample', mode='consecutive', num_frames=5),
+    dict(
+        type='TransformBroadcaster',
+        share_random_params=True,
+        transforms=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadVideoInstances', with_mask=True),
+            dict(
+                type='RandomChoiceResize',
+                scales=[(1e6, s) for s in (288, 320, 352, 392, 416, 448,
+                                           480, 512)],
+                keep_ratio=True),
+            dict(type='RandomFlip', prob=0.5),
+        ]),
+    dict(type='PackVideoInputs'),
+]
+train_dataloader = dict(
+    batch_size=2, dataset=dict(pipeline=train_pipeline))
+# clip-level inference: one whole video per sample
+val_dataloader = dict(sampler=dict(type='DefaultSampler', shuffle=False))
+test_dataloader = val_dataloader
+
+max_epochs = 12
+train_cfg = dict(
+    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=13)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+param_scheduler = [
+    dict(
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
+        end=1000),
+    dict(
+        type='MultiStepLR',
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        milestones=[8, 11],
+        gamma=0.1)
+]
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1))
+log_processor = dict(by_epoch=True)

@@ -1,0 +1,544 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+import copy
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModel
+from mmengine.structures import InstanceData, PixelData
+from torch import Tensor
+
+from mmvidseg.registry import MODELS
+from mmvidseg.structures import IGNORE_INDEX, LABEL_DIVISOR, VOID_PANOPTIC
+from ..utils import frames_from_video, key_frame_indices
+from .postprocess import panoptic_merge, semantic_argmax
+from .targets import clip_targets, frame_targets
+
+
+@MODELS.register_module()
+class VideoKNet(BaseModel):
+    """Video K-Net: kernel-based video panoptic, instance and semantic
+    segmentation (Li et al., CVPR 2022).
+
+    A Panoptic K-Net runs on every frame: backbone, FPN, a semantic-FPN
+    fusion (:class:`KNetSemanticFPN`), initial thing/stuff kernels
+    (:class:`KernelProposalHead`) and ``num_stages`` kernel-update stages
+    (:class:`KernelIterHead`). The video parts (all switchable in config):
+
+    * **kernel association embedding** (``embed_head``, mmdet's
+      ``QuasiDenseEmbedHead`` on the last-stage thing kernels) trained with
+      the quasi-dense temporal contrastive loss (``MultiPosCrossEntropyLoss``
+      + ``L2Loss``) between the key frame and its reference frame(s);
+      positives are the kernels assigned to the same ground-truth track in
+      both frames (assignment on the final predictions);
+    * **kernel linking** and **kernel fusion** with the previous frame's
+      kernels in the last stage (``iter_head.with_link`` /
+      ``iter_head.with_fusion``); in training the key frame links to its
+      first reference frame;
+    * an online tracker (:class:`KernelQuasiDenseTracker`) that matches the
+      embeddings of the segmented things with a memory, giving persistent
+      track ids.
+
+    Tasks (``task``):
+
+    * ``'vps'``: per frame ``pred_panoptic_seg`` (``class * 1000 + track``;
+      stuff track 0; void ``255 * 1000``), ``pred_sem_seg`` and
+      ``pred_track_instances`` (tracked things).
+    * ``'vss'``: no thing classes, no tracking: ``pred_sem_seg`` from the
+      stuff kernels (kernel fusion may still be used).
+    * ``'vis'``: clip-level video instance segmentation. The per-frame
+      last-stage thing kernels are averaged over the clip ("mean
+      kernels") and refined on the whole clip by ``clip_head`` (a
+      :class:`KernelIterHead` that predicts one mask per frame and one
+      class per kernel, trained with tube targets). At test time a sample
+      is a whole video; the top ``max_per_video`` (kernel, class) pairs
+      become tracks: ``pred_track_instances`` on every frame.
+
+    Labels: dataset class ids are mapped to internal labels, things first
+    (in ``thing_classes`` order) then the remaining classes as stuff.
+
+    Args:
+        backbone (dict): Backbone config (e.g. ``mmdet.ResNet``).
+        neck (dict): FPN config (e.g. ``mmdet.FPN``).
+        semantic_fpn (dict): :class:`KNetSemanticFPN` config.
+        proposal_head (dict): :class:`KernelProposalHead` config; class
+            numbers are filled in from ``num_classes``/``thing_classes``.
+        iter_head (dict): :class:`KernelIterHead` config; class numbers and
+            ``num_proposals`` are filled in.
+        num_classes (int): Number of dataset classes.
+        thing_classes (Sequence[int]): Dataset ids of the thing classes.
+        task (str): ``'vps'``, ``'vss'`` or ``'vis'``. Defaults to 'vps'.
+        embed_head (dict, optional): Association embedding head, e.g.
+            ``dict(type='mmdet.QuasiDenseEmbedHead', ...)``. None: no
+            contrastive loss; the tracker then matches the last-stage
+            kernels themselves (the K-Net baseline of the paper's ablation;
+            use the tracker's ``match_metric='cosine'``). Kernel linking
+            only learns through this head.
+        tracker (dict, optional): Tracker config (VPS). None: thing ids are
+            per-frame segment numbers.
+        clip_head (dict, optional): :class:`KernelIterHead` config of the
+            clip stages (required for VIS).
+        mask_assign_stride (int): Stride of the training targets (masks are
+            resized to it). Defaults to 4.
+        test_cfg (dict, optional): ``max_per_img`` (100),
+            ``instance_score_thr`` (0.25), ``overlap_thr`` (0.6),
+            ``max_per_video`` (VIS, 10).
+        data_preprocessor (dict, optional): Usually
+            ``VideoDataPreprocessor``.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    TASKS = ('vps', 'vss', 'vis')
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 semantic_fpn: dict,
+                 proposal_head: dict,
+                 iter_head: dict,
+                 num_classes: int,
+                 thing_classes: Sequence[int],
+                 task: str = 'vps',
+                 embed_head: Optional[dict] = None,
+                 tracker: Optional[dict] = None,
+                 clip_head: Optional[dict] = None,
+                 mask_assign_stride: int = 4,
+                 test_cfg: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if task not in self.TASKS:
+            raise ValueError(f'task must be one of {self.TASKS}, got {task!r}')
+        thing_classes = [int(c) for c in thing_classes]
+        bad = [c for c in thing_classes if not 0 <= c < num_classes]
+        if bad or len(set(thing_classes)) != len(thing_classes):
+            raise ValueError(f'thing_classes {thing_classes} must be distinct '
+                             f'class ids in [0, {num_classes})')
+        if not 0 < num_classes < IGNORE_INDEX:
+            raise ValueError(f'num_classes must be in [1, {IGNORE_INDEX}), '
+                             f'got {num_classes}')
+        if task == 'vss' and thing_classes:
+            raise ValueError("task 'vss' segments stuff only: set "
+                             'thing_classes=[]')
+        if task == 'vis' and (len(thing_classes) != num_classes
+                              or clip_head is None):
+            raise ValueError("task 'vis' needs every class in thing_classes "
+                             'and a clip_head')
+        self.task = task
+        self.num_classes = num_classes
+        self.thing_classes = thing_classes
+        self.stuff_classes = [
+            c for c in range(num_classes) if c not in thing_classes
+        ]
+        nt, ns = len(self.thing_classes), len(self.stuff_classes)
+        self.num_thing_classes, self.num_stuff_classes = nt, ns
+        internal_to_dataset = self.thing_classes + self.stuff_classes
+        label_map = torch.full((256, ), IGNORE_INDEX, dtype=torch.long)
+        label_map[torch.tensor(internal_to_dataset, dtype=torch.long)] = \
+            torch.arange(nt + ns)
+        self.register_buffer('label_map', label_map, persistent=False)
+        self.register_buffer(
+            'internal_to_dataset',
+            torch.tensor(internal_to_dataset, dtype=torch.long),
+            persistent=False)
+
+        self.backbone = MODELS.build(backbone)
+        self.neck = MODELS.build(neck)
+        self.semantic_fpn = MODELS.build(semantic_fpn)
+        proposal_head = copy.deepcopy(proposal_head)
+        proposal_head.update(num_thing_classes=nt, num_stuff_classes=ns)
+        if not nt:
+            proposal_head['num_proposals'] = 0
+        self.proposal_head = MODELS.build(proposal_head)
+        self.num_proposals = self.proposal_head.num_proposals
+        self.iter_head = MODELS.build(
+            self._head_cfg(iter_head, nt, ns, self.num_proposals))
+        self.clip_head = None
+        if clip_head is not None:
+            self.clip_head = MODELS.build(
+                self._head_cfg(clip_head, nt, 0, self.num_proposals))
+        self.embed_head = MODELS.build(embed_head) if embed_head else None
+        self.tracker_cfg = tracker if task == 'vps' else None
+        self.tracker = MODELS.build(tracker) if self.tracker_cfg else None
+        self.mask_assign_stride = mask_assign_stride
+        self.test_cfg = dict(
+            max_per_img=100,
+            instance_score_thr=0.25,
+            overlap_thr=0.6,
+            max_per_video=10)
+        self.test_cfg.update(test_cfg or {})
+        # online state of predict(): previous kernels of the current video
+        self._prev_kernels: Optional[Tensor] = None
+        self._video_key = None
+
+    @staticmethod
+    def _head_cfg(cfg: dict, nt: int, ns: int, num_proposals: int) -> dict:
+        cfg = copy.deepcopy(cfg)
+        cfg.update(
+            num_thing_classes=nt,
+            num_stuff_classes=ns,
+            num_proposals=num_proposals)
+        return cfg
+
+    # ------------------------------------------------------------------
+    # shared pieces
+    # ------------------------------------------------------------------
+    def extract_feat(self, frames: Tensor) -> Tuple[Tensor, Tensor]:
+        """Backbone, FPN and semantic FPN: (loc, sem) (B, C, h, w)."""
+        return self.semantic_fpn(self.neck(self.backbone(frames)))
+
+    def _initial(self, frames: Tensor) -> Dict[str, Tensor]:
+        return self.proposal_head(*self.extract_feat(frames))
+
+    def _targets(self, frame_samples: list, pad_shape) -> List[Dict]:
+        stride = self.mask_assign_stride
+        size = (pad_shape[0] // stride, pad_shape[1] // stride)
+        return [
+            frame_targets(s, self.label_map, self.num_thing_classes,
+                          self.num_stuff_classes, pad_shape, size,
+                          self.label_map.device) for s in frame_samples
+        ]
+
+    def forward(self,
+                inputs: Tensor,
+                data_samples: Optional[list] = None,
+                mode: str = 'tensor') -> Union[Dict[str, Tensor], list,
+                                               tuple]:
+        """Dispatch to :meth:`loss`, :meth:`predict` or :meth:`_forward`.
+
+        Args:
+            inputs (Tensor): (N, T, C, H, W) clips or (N, C, H, W) frames.
+            data_samples (list, optional): N ``TrackDataSample`` (or
+                ``DetDataSample`` for frames).
+            mode (str): ``'loss'``, ``'predict'`` or ``'tensor'``.
+        """
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self._forward(inputs, data_samples)
+        raise ValueError(f'invalid mode "{mode}": use loss, predict or '
+                         'tensor')
+
+    def _forward(self, inputs: Tensor, data_samples=None) -> tuple:
+        """Last-stage class logits (B, K, C) and mask logits (B, K, h, w)
+        of every frame (no previous kernels), for FLOPs counting."""
+        frames, _ = frames_from_video(inputs)
+        init = self._initial(frames)
+        out = self.iter_head(init['x_feats'], init['kernels'],
+                             init['mask_preds'])[-1]
+        return out['cls_scores'], out['mask_preds']
+
+    # ------------------------------------------------------------------
+    # training
+    # ------------------------------------------------------------------
+    def loss(self, inputs: Tensor, data_samples: list) -> Dict[str, Tensor]:
+        """Losses of a batch of clips (key frame + reference frames).
+
+        Returns:
+            dict: ``loss_rpn_*`` (initial kernels, all frames),
+            ``s{k}_loss_*`` (key frames; all frames without references),
+            ``ref_s{k}_loss_*`` (reference frames), ``loss_track`` and
+            ``loss_track_aux`` (embedding), ``clip_s{k}_loss_*`` (VIS).
+        """
+        frames, frame_samples = frames_from_video(inputs, data_samples)
+        num_frames = inputs.shape[1] if inputs.dim() == 5 else 1
+        init = self._initial(frames)
+        targets = self._targets(frame_samples, frames.shape[-2:])
+        losses = self.proposal_head.loss(init, targets)
+
+        if self.task == 'vis' or num_frames == 1:
+            results = self.iter_head(init['x_feats'], init['kernels'],
+                                     init['mask_preds'])
+            stage_losses, _ = self.iter_head.loss(results,
+                                                  init['mask_preds'], targets)
+            losses.update(stage_losses)
+            if self.task == 'vis' and num_frames > 1:
+                losses.update(
+                    self._clip_loss(init['x_feats'], results[-1], targets,
+                                    len(data_samples), num_frames))
+            return losses
+
+        keys = key_frame_indices(data_samples, num_frames)
+        if len(keys) != len(data_samples):
+            raise ValueError('Video K-Net trains on clips with exactly one '
+                             'key frame each (key_frames_inds metainfo)')
+        refs = [
+            i for i in range(len(frame_samples)) if i not in set(keys)
+        ]
+
+        ref_results = self.iter_head(
+            init['x_feats'][refs], init['kernels'][refs],
+            init['mask_preds'][refs])
+        ref_targets = [targets[i] for i in refs]
+        ref_losses, ref_assign = self.iter_head.loss(
+            ref_results, init['mask_preds'][refs], ref_targets)
+        losses.update({f'ref_{k}': v for k, v in ref_losses.items()})
+
+        # each key frame links to the first reference frame of its clip
+        refs_per_clip = num_frames - 1
+        prev = None
+        if self.iter_head.uses_previous:
+            prev = ref_results[-1]['kernels'][::refs_per_clip]
+        key_results = self.iter_head(
+            init['x_feats'][keys], init['kernels'][keys],
+            init['mask_preds'][keys], prev_kernels=prev)
+        key_targets = [targets[i] for i in keys]
+        key_losses, key_assign = self.iter_head.loss(
+            key_results, init['mask_preds'][keys], key_targets)
+        losses.update(key_losses)
+
+        if self.embed_head is not None:
+            losses.update(
+                self._embed_loss(key_results[-1]['track_kernels'],
+                                 key_assign, key_targets,
+                                 ref_results[-1]['kernels'], ref_assign,
+                                 ref_targets, refs_per_clip))
+        return losses
+
+    def _embed_loss(self, key_kernels: Tensor, key_assign: list,
+                    key_targets: list, ref_kernels: Tensor,
+                    ref_assign: list, ref_targets: list,
+                    refs_per_clip: int) -> Dict[str, Tensor]:
+        """Quasi-dense contrastive loss between key and reference kernels.
+
+        Per clip, the key frame's positive thing kernels are compared with
+        the positive thing kernels of all its reference frames: pairs
+        assigned to the same ground-truth track are positives.
+        """
+        head = self.embed_head
+        loss_track = key_kernels.sum() * 0
+        loss_aux = key_kernels.sum() * 0
+        num_clips = len(key_targets)
+        for b in range(num_clips):
+            pos, gt = key_assign[b]
+            key_embeds = head(key_kernels[b, pos])
+            key_ids = key_targets[b]['thing_ids'][gt]
+            ref_embeds, ref_ids = [], []
+            for r in range(b * refs_per_clip, (b + 1) * refs_per_clip):
+                r_pos, r_gt = ref_assign[r]
+                ref_embeds.append(head(ref_kernels[r, r_pos]))
+                ref_ids.append(ref_targets[r]['thing_ids'][r_gt])
+            ref_embeds = torch.cat(ref_embeds)
+            ref_ids = torch.cat(ref_ids)
+            if len(key_embeds) == 0 or len(ref_embeds) == 0:
+                continue
+            dists = key_embeds @ ref_embeds.t()
+            targets = (key_ids[:, None] == ref_ids[None, :]).int()
+            weights = (targets.sum(dim=1) > 0).float()
+            loss_track = loss_track + head.loss_track(
+                dists, targets, weights, avg_factor=weights.sum())
+            if head.loss_track_aux is not None:
+                cos = F.normalize(key_embeds, dim=1) @ F.normalize(
+                    ref_embeds, dim=1).t()
+                loss_aux = loss_aux + head.loss_track_aux(
+                    cos, targets.clone())
+        losses = dict(loss_track=loss_track / num_clips)
+        if head.loss_track_aux is not None:
+            losses['loss_track_aux'] = loss_aux / num_clips
+        return losses
+
+    def _clip_inputs(self, x_feats: Tensor, last: Dict, num_clips: int,
+                     num_frames: int) -> Tuple[Tensor, Tensor, Tensor]:
+        """Clip features, mean kernels and per-frame masks (VIS)."""
+        n = self.num_proposals
+        x = x_feats.unflatten(0, (num_clips, num_frames))
+        kernels = last['kernels'][:, :n].unflatten(
+            0, (num_clips, num_frames)).mean(1)
+        masks = last['mask_preds'][:, :n].unflatten(
+            0, (num_clips, num_frames)).transpose(1, 2)
+        return x, kernels, masks
+
+    def _clip_loss(self, x_feats: Tensor, last: Dict, targets: List[Dict],
+                   num_clips: int, num_frames: int) -> Dict[str, Tensor]:
+        x, kernels, masks = self._clip_inputs(x_feats, last, num_clips,
+                                              num_frames)
+        tubes = [
+            clip_targets(targets[b * num_frames:(b + 1) * num_frames])
+            for b in range(num_clips)
+        ]
+        results = self.clip_head(x, kernels, masks)
+        losses, _ = self.clip_head.loss(results, masks, tubes)
+        return {f'clip_{k}': v for k, v in losses.items()}
+
+    # ------------------------------------------------------------------
+    # inference
+    # ------------------------------------------------------------------
+    def _to_original(self, logits: Tensor, meta: dict,
+                     pad_shape) -> Tensor:
+        """(K, h, w) logits -> (K, H0, W0) logits at the original size."""
+        logits = F.interpolate(
+            logits[None], tuple(pad_shape), mode='bilinear',
+            align_corners=False)
+        img_h, img_w = meta.get('img_shape', pad_shape)[:2]
+        logits = logits[..., :img_h, :img_w]
+        ori_h, ori_w = meta.get('ori_shape', (img_h, img_w))[:2]
+        if (ori_h, ori_w) != (img_h, img_w):
+            logits = F.interpolate(
+                logits, (ori_h, ori_w), mode='bilinear', align_corners=False)
+        return logits[0]
+
+    def _new_video(self, meta: dict) -> bool:
+        """Whether a frame starts a new video (which resets the state).
+
+        A frame starts a video when its ``frame_id`` is 0, when its
+        ``video_id`` differs from the previous frame's, or when it has no
+        ``frame_id`` (a still image).
+        """
+        key = meta.get('video_id', meta.get('video_name'))
+        frame_id = meta.get('frame_id')
+        new = frame_id is None or frame_id == 0 or key != self._video_key
+        self._video_key = key
+        return new
+
+    def predict(self, inputs: Tensor, data_samples: list) -> list:
+        """Predict every frame of the clips, online and in order.
+
+        For VPS/VSS the frames of a clip are processed one after another;
+        the previous kernels and the tracker memory persist across calls
+        and are reset when a frame has ``frame_id`` 0 or another video id,
+        so both whole-video samples and frame-by-frame samples
+        (``TrackImgSampler``) work. For VIS every sample must be a whole
+        video.
+
+        Returns:
+            list: ``data_samples`` with the ``pred_*`` fields written to
+            every frame sample.
+        """
+        frames, frame_samples = frames_from_video(inputs, data_samples)
+        num_frames = inputs.shape[1] if inputs.dim() == 5 else 1
+        init = self._initial(frames)
+        pad_shape = frames.shape[-2:]
+        if self.task == 'vis':
+            self._predict_vis(init, frame_samples, len(frames) // num_frames,
+                              num_frames, pad_shape)
+            return data_samples
+        for i, sample in enumerate(frame_samples):
+            meta = sample.metainfo
+            if self._new_video(meta):
+                self._prev_kernels = None
+                if self.tracker is not None:
+                    self.tracker.reset()
+            prev = self._prev_kernels if self.iter_head.uses_previous \
+                else None
+            last = self.iter_head(init['x_feats'][i:i + 1],
+                                  init['kernels'][i:i + 1],
+                                  init['mask_preds'][i:i + 1],
+                                  prev_kernels=prev)[-1]
+            self._prev_kernels = last['kernels']
+            cls_probs = last['cls_scores'][0].sigmoid()
+            mask_probs = self._to_original(last['mask_preds'][0], meta,
+                                           pad_shape).sigmoid()
+            if self.task == 'vss':
+                sem = semantic_argmax(cls_probs, mask_probs,
+                                      self.num_proposals,
+                                      self.num_thing_classes)
+                sample.pred_sem_seg = PixelData(
+                    data=self.internal_to_dataset[sem][None])
+                continue
+            self._panoptic_frame(sample, last, cls_probs, mask_probs,
+                                 meta.get('frame_id', 0))
+        return data_samples
+
+    def _panoptic_frame(self, sample, last: Dict, cls_probs: Tensor,
+                        mask_probs: Tensor, frame_id: int) -> None:
+        """Merge, track and write the VPS predictions of one frame."""
+        cfg = self.test_cfg
+        segments = panoptic_merge(
+            cls_probs,
+            mask_probs,
+            self.num_proposals,
+            self.num_thing_classes,
+            max_per_img=cfg['max_per_img'],
+            instance_score_thr=cfg['instance_score_thr'],
+            overlap_thr=cfg['overlap_thr'])
+        height, width = mask_probs.shape[-2:]
+        device = mask_probs.device
+        to_dataset = self.internal_to_dataset
+        pan = torch.full((height, width), VOID_PANOPTIC, dtype=torch.long,
+                         device=device)
+        sem = torch.full((height, width), IGNORE_INDEX, dtype=torch.long,
+                         device=device)
+        things = [s for s in segments if s['is_thing']]
+        for seg in segments:
+            if not seg['is_thing']:
+                cls = int(to_dataset[seg['label']])
+                pan[seg['mask']] = cls * LABEL_DIVISOR
+                sem[seg['mask']] = cls
+        ids = torch.arange(1, len(things) + 1)
+        if things and self.tracker is not None:
+            inds = [s['kernel'] for s in things]
+            if self.embed_head is not None:
+                embeds = self.embed_head(last['track_kernels'][0, inds])
+            else:  # linked kernels are only trained through the embedding
+                embeds = last['kernels'][0, inds]
+            tracked = self.tracker.track_masks(
+                torch.stack([s['mask'] for s in things]),
+                torch.tensor([s['label'] for s in things], device=device),
+                torch.tensor([s['score'] for s in things], device=device),
+                embeds.detach(), int(frame_id))
+            # track ids count from 1; 0 marks an untracked thing. Ids must
+            # stay below LABEL_DIVISOR: very long videos wrap around.
+            ids = torch.where(tracked >= 0,
+                              tracked % (LABEL_DIVISOR - 1) + 1,
+                              torch.zeros_like(tracked))
+        out_masks, out_labels, out_scores, out_ids = [], [], [], []
+        for seg, tid in zip(things, ids.tolist()):
+            cls = int(to_dataset[seg['label']])
+            pan[seg['mask']] = cls * LABEL_DIVISOR + tid
+            sem[seg['mask']] = cls
+            if tid > 0:
+                out_masks.append(seg['mask'])
+                out_labels.append(cls)
+                out_scores.append(seg['score'])
+                out_ids.append(tid)
+        sample.pred_panoptic_seg = PixelData(sem_seg=pan[None])
+        sample.pred_sem_seg = PixelData(data=sem[None])
+        sample.pred_track_instances = _instances(out_masks, out_labels,
+                                                 out_scores, out_ids,
+                                                 (height, width), device)
+
+    def _predict_vis(self, init: Dict, frame_samples: list, num_clips: int,
+                     num_frames: int, pad_shape) -> None:
+        """Clip-level VIS: every clip is one whole video."""
+        last = self.iter_head(init['x_feats'], init['kernels'],
+                              init['mask_preds'])[-1]
+        x, kernels, masks = self._clip_inputs(init['x_feats'], last,
+                                              num_clips, num_frames)
+        final = self.clip_head(x, kernels, masks)[-1]
+        nt = self.num_thing_classes
+        for b in range(num_clips):
+            probs = final['cls_scores'][b].sigmoid()
+            k = min(self.test_cfg['max_per_video'], probs.numel())
+            scores, inds = probs.flatten().topk(k)
+            labels = inds % nt
+            kernel_inds = torch.div(inds, nt, rounding_mode='floor')
+            tubes = final['mask_preds'][b, kernel_inds]  # (k, T, h, w)
+            classes = self.internal_to_dataset[labels]
+            for t in range(num_frames):
+                sample = frame_samples[b * num_frames + t]
+                frame_masks = self._to_original(tubes[:, t], sample.metainfo,
+                                                pad_shape) > 0
+                sample.pred_track_instances = InstanceData(
+                    masks=frame_masks,
+                    labels=classes,
+                    scores=scores,
+                    instances_id=torch.arange(k, device=scores.device))
+
+
+def _instances(masks: list, labels: list, scores: list, ids: list,
+               size, device) -> InstanceData:
+    """``InstanceData`` of tracked things (possibly empty)."""
+    if masks:
+        return InstanceData(
+            masks=torch.stack(masks),
+            labels=torch.tensor(labels, dtype=torch.long, device=device),
+            scores=torch.tensor(scores, device=device),
+            instances_id=torch.tensor(ids, dtype=torch.long, device=device))
+    return InstanceData(
+        masks=torch.zeros((0, *size), dtype=torch.bool, device=device),
+        labels=torch.zeros((0, ), dtype=torch.long, device=device),
+        scores=torch.zeros((0, ), device=device),
+        instances_id=torch.zeros((0, ), dtype=torch.long, device=device))
