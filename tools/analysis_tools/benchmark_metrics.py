@@ -614,7 +614,7 @@ SIZES = {
     'stq': ((20, 30, 720, 1280), (2, 8, 180, 320)),
     'dvpq': ((10, 6, 1024, 2048), (2, 6, 128, 256)),
     'davis': ((5, 30, 480, 854), (2, 10, 120, 214)),
-    'ytvis': ((50, 20, 360, 640), (10, 8, 180, 320)),
+    'ytvis': ((50, 20, 720, 1280), (10, 8, 180, 320)),  # YouTube-VIS: 720p
     'vid': ((20, 100, 720, 1280), (4, 20, 720, 1280)),
 }
 #: Cityscapes-like classes (DVPQ, VID): 19 classes, things 11..18.
@@ -952,6 +952,17 @@ BENCHES: Dict[str, Callable] = {
 }
 
 
+def _best_time(fn, arg, repeats: int) -> tuple:
+    """The shortest time of ``repeats`` calls of ``fn(arg)``, and the
+    result."""
+    best = float('inf')
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn(arg)
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
 def _peak(fn, arg):
     tracemalloc.start()
     tracemalloc.reset_peak()
@@ -969,7 +980,7 @@ def run(name: str, small: bool, reference: bool, seed: int = 0,
     Per-video metrics are timed video by video. A bench that also returns
     a ``collect`` function is dataset-level (YouTube-VIS AP): its videos
     are generated first, gathered by ``collect`` (untimed), then each side
-    scores the whole dataset once.
+    scores the whole dataset, best of 3 calls.
     """
     size = tuple(size) if size else SIZES[name][1 if small else 0]
     rng = np.random.default_rng(seed)
@@ -982,15 +993,15 @@ def run(name: str, small: bool, reference: bool, seed: int = 0,
         units = [collect[0]([gen() for _ in range(size[0])])]
     else:
         units = (gen() for _ in range(size[0]))
+    # a dataset-level score is one short call: best of 3 on both sides
+    repeats = 3 if collect else 1
     for v, video in enumerate(units):
         frames += size[1] * (size[0] if collect else 1)
-        t0 = time.perf_counter()
-        res = ours(video)
-        t_ours += time.perf_counter() - t0
+        t, res = _best_time(ours, video, repeats)
+        t_ours += t
         if reference:
-            t0 = time.perf_counter()
-            res_ref = ref(video)
-            t_ref += time.perf_counter() - t0
+            t, res_ref = _best_time(ref, video, repeats)
+            t_ref += t
         if v == 0:
             _, mem_ours = _peak(ours, video)
             if reference:

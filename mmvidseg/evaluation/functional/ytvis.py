@@ -28,10 +28,14 @@ How it is computed (same numbers, not the same steps):
 
 * Each video is reduced to per-track areas and a matrix of summed
   intersections. :class:`YTVISVideo` (the runner metric) streams frames,
-  one ``maskUtils.iou`` call per frame; :func:`ytvis_evaluate` (JSON files)
-  makes one ``area`` call per 255 masks and one ``iou`` call per video,
-  with the masks of each (category, frame) moved to their own columns of a
-  wide canvas so that pycocotools' box pre-check skips every other pair
+  one ``maskUtils.iou`` call per frame. :func:`ytvis_evaluate` (JSON files)
+  gives all masks of the dataset to the ``mmvidseg.ops.rle`` kernel, which
+  decodes each string once and intersects the masks of each (video,
+  category, frame) slot, and also rejects strings that are not valid RLEs
+  of the video's size. Without the kernel it makes one pycocotools ``area``
+  call per 255 masks and one ``iou`` call per video, with the masks of
+  each slot moved to their own columns of a wide canvas so that
+  pycocotools' box pre-check skips every other pair
   (:func:`_slot_intersections`).
 * COCO's matching, accumulation and summary are numpy over all videos,
   categories, area ranges and thresholds at once (:func:`_match`,
@@ -47,6 +51,9 @@ from typing import Dict, Hashable, List, Optional, Sequence, Tuple
 
 import numpy as np
 from pycocotools import mask as mask_utils
+
+from mmvidseg.ops.rle import InvalidRLEError, area_and_intersections
+from mmvidseg.ops.utils import load_ext
 
 #: YouTube-VIS area ranges (average area over the frames).
 YTVIS_AREA_RANGES = [[0**2, 1e5**2], [0**2, 128**2], [128**2, 256**2],
@@ -659,6 +666,55 @@ def _check_sizes(sizes: List, m0: int, m1: int, is_gt: np.ndarray,
                          f'different sizes: {sorted(g_sizes)}')
 
 
+def _pycocotools_intersections(rles, sizes, sel, slot, m_gt, m_first):
+    """Areas and same-slot intersections with pycocotools (no kernel):
+    one ``area`` call per 255 masks, one ``iou`` call per video."""
+    area = _areas(rles)
+    sel_first = np.searchsorted(sel, m_first)
+    pairs = []
+    for v in range(len(m_first) - 1):
+        s = np.arange(sel_first[v], sel_first[v + 1])
+        if s.size == 0:
+            pairs.append(None)
+            continue
+        idx, is_gt = sel[s], m_gt[sel[s]]
+        d_i, g_i = idx[~is_gt], idx[is_gt]
+        v_slot = slot[s] - slot[s].min()
+        pair = _slot_intersections(
+            [rles[i] for i in d_i.tolist()], [rles[i] for i in g_i.tolist()],
+            v_slot[~is_gt], v_slot[is_gt], area[d_i], *sizes[g_i[0]])
+        # every (prediction, ground truth) pair of the video; the pairs of
+        # different slots have intersection 0
+        pairs.append((np.repeat(d_i, len(g_i)), np.tile(g_i, len(d_i)),
+                      pair.ravel()))
+    return area, pairs
+
+
+def _kernel_intersections(rles, sizes, key, sel, m_gt, owner, frame,
+                          t_video, t_gt, num_videos, items, where):
+    """Areas and same-slot intersections with the ``rle`` kernel: each
+    string decoded once, slots in parallel."""
+    op_key = np.full(len(rles), -1, np.int64)
+    op_key[sel] = key[sel]
+    hw = np.array(sizes, np.int64).reshape(-1, 2)
+    try:
+        area, pg, pd, inter = area_and_intersections(
+            [r['counts'] for r in rles], hw[:, 0], hw[:, 1], op_key, m_gt)
+    except InvalidRLEError as e:
+        t = owner[e.index]
+        v = int(t_video[t])
+        side = ('the ground truth' if t_gt[t] else where or 'the results')
+        raise ValueError(
+            f'{side}: video {items[v][0]} frame {frame[e.index]}: the mask '
+            f'is not a valid compressed RLE of size {list(sizes[e.index])}'
+        ) from None
+    pair_video = t_video[owner[pg]]
+    bounds = np.searchsorted(pair_video, np.arange(num_videos + 1))
+    pairs = [(pd[a:b], pg[a:b], inter[a:b].astype(np.float64))
+             if b > a else None for a, b in zip(bounds[:-1], bounds[1:])]
+    return area.astype(np.float64), pairs
+
+
 def _json_stats(items: List[tuple], where: str) -> List[YTVISVideoStats]:
     """The statistics of the videos of a ground-truth/results JSON pair.
 
@@ -711,24 +767,17 @@ def _json_stats(items: List[tuple], where: str) -> List[YTVISVideoStats]:
     both = np.intersect1d(key[m_gt], key[~m_gt])
     sel = np.flatnonzero(np.isin(key, both))
     slot = np.searchsorted(both, key[sel])  # dense, grouped by video
-    sel_first = np.searchsorted(sel, m_first)
-    area = _areas(rles)
-    inters = []
     for v, (vid, h, w, gt_anns, dt_anns) in enumerate(items):
         m0, m1 = m_first[v], m_first[v + 1]
         if m1 > m0:
             _check_sizes(sizes, m0, m1, m_gt, frame, vid, where)
-        s = np.arange(sel_first[v], sel_first[v + 1])
-        if s.size == 0:
-            inters.append(None)
-            continue
-        idx, is_gt = sel[s], m_gt[sel[s]]
-        d_i, g_i = idx[~is_gt], idx[is_gt]
-        v_slot = slot[s] - slot[s].min()
-        pair = _slot_intersections(
-            [rles[i] for i in d_i.tolist()], [rles[i] for i in g_i.tolist()],
-            v_slot[~is_gt], v_slot[is_gt], area[d_i], *sizes[g_i[0]])
-        inters.append((d_i, g_i, pair))
+    if load_ext('rle') is not None:
+        area, pairs = _kernel_intersections(rles, sizes, key, sel, m_gt,
+                                            owner, frame, t_video, t_gt,
+                                            len(items), items, where)
+    else:
+        area, pairs = _pycocotools_intersections(rles, sizes, sel, slot,
+                                                 m_gt, m_first)
     total = np.bincount(owner, weights=area, minlength=n)
     nz = area > 0
     nz_sum = np.bincount(owner[nz], weights=area[nz], minlength=n)
@@ -740,12 +789,11 @@ def _json_stats(items: List[tuple], where: str) -> List[YTVISVideoStats]:
         G, D = len(gt_anns), len(dt_anns)
         t0 = t_first[v]
         inter = np.zeros((D, G))
-        if inters[v] is not None:
-            d_i, g_i, pair = inters[v]
+        if pairs[v] is not None:
+            d_i, g_i, pair = pairs[v]
             rows, cols = owner[d_i] - t0 - G, owner[g_i] - t0
-            inter = np.bincount(
-                (rows[:, None] * G + cols[None, :]).ravel(),
-                weights=pair.ravel(), minlength=D * G).reshape(D, G)
+            inter = np.bincount(rows * G + cols, weights=pair,
+                                minlength=D * G).reshape(D, G)
         a_g, a_d = total[t0:t0 + G], total[t0 + G:t0 + G + D]
         union = a_d[:, None] + a_g[None, :] - inter
         iou = np.where(union > 0, inter / np.where(union > 0, union, 1),

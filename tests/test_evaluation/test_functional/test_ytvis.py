@@ -34,6 +34,20 @@ def ann(aid, segs, areas, cat=1, crowd=0, vid=1):
                 segmentations=segs, areas=areas)
 
 
+@pytest.fixture(params=['kernel', 'pycocotools'])
+def rle_path(request, monkeypatch):
+    """Run a JSON-path test with the ``rle`` kernel and with the
+    pycocotools fallback (what a machine without the kernel uses)."""
+    from mmvidseg.evaluation.functional import ytvis
+    if request.param == 'kernel':
+        if ytvis.load_ext('rle') is None:
+            pytest.skip('the rle kernel is not built')
+    else:
+        monkeypatch.setattr(ytvis, 'load_ext', lambda op: None)
+    return request.param
+
+
+@pytest.mark.usefixtures('rle_path')
 def test_missing_frame_adds_to_union_only():
     # gt: 10 px in frames 0, 1 and absent in frame 2; the prediction also
     # has 10 px in frame 2 -> IoU = 20 / 30
@@ -53,6 +67,7 @@ def test_missing_frame_adds_to_union_only():
     assert out['AR10'] == pytest.approx(0.4, abs=1e-12)
 
 
+@pytest.mark.usefixtures('rle_path')
 def test_area_bins_use_the_average_over_nonempty_frames():
     # the JSON areas, not the masks, decide the ground-truth bin:
     # mean of [20000, 14000] (0 and None skipped) = 17000 -> medium
@@ -70,6 +85,7 @@ def test_area_bins_use_the_average_over_nonempty_frames():
     assert out['APm'] == -1
 
 
+@pytest.mark.usefixtures('rle_path')
 def test_crowd_is_ignored_and_max_dets():
     segs = [rle(slice(0, 2))] * 3
     gt = gt_json([ann(5, segs, [20] * 3, crowd=1)])
@@ -95,6 +111,7 @@ def test_crowd_is_ignored_and_max_dets():
     assert out['AR10'] == pytest.approx(0.5, abs=1e-12)
 
 
+@pytest.mark.usefixtures('rle_path')
 def test_bad_input():
     segs = [rle(slice(0, 2))] * 3
     gt = gt_json([ann(5, segs, [20] * 3)])
@@ -467,7 +484,8 @@ def streaming_evaluate(gt, results):
     return ytvis_summarize(stats, [c['id'] for c in gt['categories']])
 
 
-def test_json_path_equals_streaming_and_official_style(benchmark_metrics):
+def test_json_path_equals_streaming_and_official_style(benchmark_metrics,
+                                                     rle_path):
     rng = np.random.default_rng(1)
     for _ in range(25):
         # ground truth without ``areas`` (the official code needs them):
@@ -483,6 +501,7 @@ def test_json_path_equals_streaming_and_official_style(benchmark_metrics):
             assert ours[k] == pytest.approx(v, abs=1e-12), k
 
 
+@pytest.mark.usefixtures('rle_path')
 def test_json_path_many_masks_per_video():
     # more than 255 masks in a video (pycocotools' ``area`` fails beyond
     # 255 at once on numpy 2) and more than 100 results of one category
@@ -497,6 +516,7 @@ def test_json_path_many_masks_per_video():
     assert ytvis_evaluate(gt, res) == streaming_evaluate(gt, res)
 
 
+@pytest.mark.usefixtures('rle_path')
 def test_ground_truth_masks_of_different_sizes():
     segs = [rle(slice(0, 2))] * 2
     m = mask_utils.encode(np.ones((H + 1, W, 1), np.uint8, order='F'))[0]
@@ -507,3 +527,23 @@ def test_ground_truth_masks_of_different_sizes():
     with pytest.raises(ValueError, match='video 1 of the ground truth has '
                        'masks of different sizes'):
         ytvis_evaluate(gt, res, 'r.json')
+
+
+def test_invalid_rle_names_the_video_and_frame(rle_path):
+    if rle_path != 'kernel':
+        pytest.skip('only the kernel validates the strings (pycocotools '
+                    'reads a malformed RLE without complaint)')
+    segs = [rle(slice(0, 2))] * 3
+    gt = gt_json([ann(5, segs, [20] * 3)])
+    short = mask_utils.encode(np.ones((H - 1, W, 1), np.uint8,
+                                      order='F'))[0]['counts'].decode()
+    bad = [segs[0], dict(size=[H, W], counts=short), segs[2]]
+    with pytest.raises(ValueError, match='r.json: video 1 frame 1: the mask '
+                       'is not a valid compressed RLE'):
+        ytvis_evaluate(gt, [dict(video_id=1, category_id=1, score=0.5,
+                                 segmentations=bad)], 'r.json')
+    bad = [segs[0], segs[1], dict(size=[H, W], counts='\x7f')]
+    with pytest.raises(ValueError, match='the ground truth: video 1 frame 2'):
+        ytvis_evaluate(gt_json([ann(5, bad, [20] * 3)]),
+                       [dict(video_id=1, category_id=1, score=0.5,
+                             segmentations=segs)], 'r.json')
