@@ -22,11 +22,10 @@ are kept, so the numbers are the devkit's bit for bit. Motion-specific AP
 (slow/medium/fast) needs the devkit's motion-IoU ``.mat`` file and is not
 implemented.
 
-Each frame is reduced to one (score, matched) pair per detection and a
-count of ground-truth boxes per class, so memory grows with the number of
-detections only.
+Each frame is reduced to one (class, score, matched) triple per detection
+and the classes of its ground-truth boxes, so memory grows with the number
+of boxes only.
 """
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
@@ -59,37 +58,49 @@ def vid_box_iou(boxes1: np.ndarray, boxes2: np.ndarray) -> np.ndarray:
 
 @dataclass
 class VIDStats:
-    """Per-class detections (score, matched) and ground-truth counts.
+    """Per-frame detections (class, score, matched) and ground-truth classes.
 
     Attributes:
-        scores (Dict[int, List[np.ndarray]]): Class -> float32 score arrays
-            (one per frame, each sorted as the devkit sorts it).
-        matches (Dict[int, List[np.ndarray]]): Class -> int8 arrays, 1 for
-            a true positive.
-        num_pos (Dict[int, int]): Class -> ground-truth boxes; every class
-            seen in a frame (predicted or annotated) has an entry.
+        det_labels (List[np.ndarray]): Per frame, (N,) int64 classes of the
+            detections, grouped by class and sorted as the devkit sorts
+            them within each class.
+        det_scores (List[np.ndarray]): Per frame, (N,) float32 scores.
+        det_matches (List[np.ndarray]): Per frame, (N,) int8, 1 for a true
+            positive.
+        gt_labels (List[np.ndarray]): Per frame, (M,) int64 classes of the
+            ground-truth boxes.
         num_frames (int): Frames added.
     """
-    scores: Dict[int, List[np.ndarray]] = field(
-        default_factory=lambda: defaultdict(list))
-    matches: Dict[int, List[np.ndarray]] = field(
-        default_factory=lambda: defaultdict(list))
-    num_pos: Dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    det_labels: List[np.ndarray] = field(default_factory=list)
+    det_scores: List[np.ndarray] = field(default_factory=list)
+    det_matches: List[np.ndarray] = field(default_factory=list)
+    gt_labels: List[np.ndarray] = field(default_factory=list)
     num_frames: int = 0
 
     def extend(self, other: 'VIDStats') -> None:
         """Append another video's statistics (after this one's frames)."""
-        for label, n in other.num_pos.items():
-            self.num_pos[label] += n
-        for label, arrays in other.scores.items():
-            self.scores[label].extend(arrays)
-            self.matches[label].extend(other.matches[label])
+        self.det_labels.extend(other.det_labels)
+        self.det_scores.extend(other.det_scores)
+        self.det_matches.extend(other.det_matches)
+        self.gt_labels.extend(other.gt_labels)
         self.num_frames += other.num_frames
 
-    def to_plain(self) -> 'VIDStats':
-        """The same statistics without ``defaultdict`` (for pickling)."""
-        return VIDStats(dict(self.scores), dict(self.matches),
-                        dict(self.num_pos), self.num_frames)
+
+def _devkit_order(labels: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Detections grouped by class (ascending), each class in the devkit's
+    order ``scores.argsort()[::-1]``.
+
+    Without tied scores inside a class that order is the descending one, so
+    one ``lexsort`` gives all classes; a class with ties is re-sorted with
+    the devkit's own expression, which fixes where its ties go.
+    """
+    order = np.lexsort((-scores, labels))
+    sl, ss = labels[order], scores[order]
+    tied = (sl[1:] == sl[:-1]) & (ss[1:] == ss[:-1])
+    for label in np.unique(sl[1:][tied]):
+        idx = np.flatnonzero(labels == label)
+        order[sl == label] = idx[scores[idx].argsort()[::-1]]
+    return order
 
 
 def vid_frame(stats: VIDStats,
@@ -102,13 +113,17 @@ def vid_frame(stats: VIDStats,
               where: str = '') -> None:
     """Match one frame's detections and add them to ``stats``.
 
+    The devkit matches class by class; classes never share a ground-truth
+    box, so here one IoU matrix holds all classes (-inf across classes) and
+    only the detections with some IoU >= ``iou_thr`` walk the greedy loop.
+
     Args:
         stats (VIDStats): Statistics to update.
         pred_boxes (np.ndarray): (N, 4) x1, y1, x2, y2.
-        pred_labels (np.ndarray): (N,) class ids.
+        pred_labels (np.ndarray): (N,) class ids (>= 0).
         pred_scores (np.ndarray): (N,) scores (used as float32).
         gt_boxes (np.ndarray): (M, 4).
-        gt_labels (np.ndarray): (M,) class ids.
+        gt_labels (np.ndarray): (M,) class ids (>= 0).
         iou_thr (float): IoU threshold. Defaults to 0.5.
         where (str): Name of the frame, for error messages.
     """
@@ -124,28 +139,25 @@ def vid_frame(stats: VIDStats,
     if len(gt_boxes) != len(gt_labels):
         raise ValueError(f'{where}: {len(gt_boxes)} ground-truth boxes but '
                          f'{len(gt_labels)} labels')
-    for label in np.unique(np.concatenate((pred_labels, gt_labels))):
-        label = int(label)
-        pm = pred_labels == label
-        boxes, scores = pred_boxes[pm], pred_scores[pm]
-        order = scores.argsort()[::-1]
-        boxes, scores = boxes[order], scores[order]
-        gts = gt_boxes[gt_labels == label]
-        stats.num_pos[label] += len(gts)
-        if len(boxes) == 0:
-            continue
-        stats.scores[label].append(scores)
-        match = np.zeros(len(boxes), np.int8)
-        if len(gts):
-            iou = vid_box_iou(boxes, gts)
-            taken = np.zeros(len(gts), bool)
-            for j in range(len(boxes)):
-                cand = np.where(taken, -np.inf, iou[j])
-                k = int(np.argmax(cand))
-                if cand[k] >= iou_thr:
-                    match[j] = 1
-                    taken[k] = True
-        stats.matches[label].append(match)
+    if (pred_labels < 0).any() or (gt_labels < 0).any():
+        raise ValueError(f'{where}: negative class ids')
+    order = _devkit_order(pred_labels, pred_scores)
+    labels, scores = pred_labels[order], pred_scores[order]
+    match = np.zeros(len(order), np.int8)
+    if len(order) and len(gt_labels):
+        iou = vid_box_iou(pred_boxes[order], gt_boxes)
+        iou[labels[:, None] != gt_labels[None, :]] = -np.inf
+        taken = np.zeros(len(gt_labels), bool)
+        for j in np.flatnonzero(iou.max(axis=1) >= iou_thr).tolist():
+            cand = np.where(taken, -np.inf, iou[j])
+            k = int(np.argmax(cand))
+            if cand[k] >= iou_thr:
+                match[j] = 1
+                taken[k] = True
+    stats.det_labels.append(labels)
+    stats.det_scores.append(scores)
+    stats.det_matches.append(match)
+    stats.gt_labels.append(gt_labels)
     stats.num_frames += 1
 
 
@@ -166,24 +178,28 @@ def vid_summarize(stats: VIDStats) -> Dict:
         ``AP`` (array indexed by class id, NaN for classes without ground
         truth or never seen).
     """
-    if not stats.num_pos:
+    cat = lambda arrays, dtype: (np.concatenate(arrays)  # noqa: E731
+                                 if arrays else np.zeros(0, dtype))
+    labels = cat(stats.det_labels, np.int64)
+    scores = cat(stats.det_scores, np.float32)
+    matches = cat(stats.det_matches, np.int8)
+    gt_labels = cat(stats.gt_labels, np.int64)
+    if labels.size == 0 and gt_labels.size == 0:
         raise ValueError('no frame with a prediction or an annotation')
-    ap = np.full(max(stats.num_pos) + 1, np.nan)
-    for label, n_pos in stats.num_pos.items():
-        if n_pos == 0:
-            continue
-        if stats.scores.get(label):
-            score = np.concatenate(stats.scores[label])
-            match = np.concatenate(stats.matches[label])
-        else:
-            score = np.zeros(0, np.float32)
-            match = np.zeros(0, np.int8)
-        order = score.argsort()[::-1]
-        match = match[order]
+    num = int(max(labels.max(initial=0), gt_labels.max(initial=0))) + 1
+    num_pos = np.bincount(gt_labels, minlength=num)
+    # each class's detections in frame order (a stable sort by class keeps
+    # it), as the devkit concatenates them
+    by_class = np.argsort(labels, kind='stable')
+    bounds = np.searchsorted(labels[by_class], np.arange(num + 1))
+    ap = np.full(num, np.nan)
+    for label in np.flatnonzero(num_pos).tolist():
+        sel = by_class[bounds[label]:bounds[label + 1]]
+        match = matches[sel][scores[sel].argsort()[::-1]]
         tp = np.cumsum(match == 1)
         fp = np.cumsum((match == 0).astype(np.float64))
         prec = tp / (fp + tp + np.spacing(1))
-        rec = tp / n_pos
+        rec = tp / num_pos[label]
         ap[label] = voc_ap(rec, prec)
     with np.errstate(invalid='ignore'):
         valid = ap[~np.isnan(ap)]

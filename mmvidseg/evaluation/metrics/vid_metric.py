@@ -71,7 +71,7 @@ class ImageNetVIDMetric(VideoStreamMetric):
         state.num_frames += 1
 
     def finish_video(self, state: _VIDState) -> dict:
-        return dict(stats=state.stats.to_plain(), frames=state.frames)
+        return dict(stats=state.stats, frames=state.frames)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """``mAP50`` (devkit) and ``cocoAP``, ``cocoAP50`` (fractions)."""
