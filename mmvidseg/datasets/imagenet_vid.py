@@ -1,6 +1,7 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 import os.path as osp
-from typing import Dict, List
+import random
+from typing import Any, Dict, List
 
 from mmvidseg.registry import DATASETS
 from .base_video_dataset import BaseVideoDataset, VideoDatasetError
@@ -27,15 +28,43 @@ class ImageNetVIDDataset(BaseVideoDataset):
     ``video_id``: each becomes a one-frame video with a negative
     ``video_id`` (-1, -2, ...), which cannot collide with a VID video.
 
+    ``tools/dataset_converters/imagenet_det2cocovid.py`` writes DET images
+    as one-frame videos with a ``video_id`` and ``is_vid_train_frame``
+    True, either alone or merged into the VID train JSON.
+
     Class names come from ``metainfo``, else from the JSON's
     ``categories`` sorted by id; annotations of other categories are
     dropped. Boxes with no area are dropped as mmdet does.
+
+    Key frames: the official recipes (mmtracking's DFF/FGFA/SELSA,
+    TransVOD) train on the frames flagged ``is_vid_train_frame`` only (the
+    15 per video of ``VID_train_15frames.txt``, and every DET image) as key
+    frames, while reference frames come from the whole video. With
+    ``key_frames_only=True`` in training (not ``test_mode``):
+
+    * ``get_len_per_video`` counts the flagged frames, so
+      ``mmdet.TrackImgSampler`` yields ``(video, k)`` for the k-th flagged
+      frame of each video, and :meth:`prepare_data` sets ``key_frame_id``
+      to that frame's index in the whole video;
+    * an integer index (``DefaultSampler``) picks a flagged frame at random
+      as the key frame;
+    * videos without a flagged frame are dropped;
+    * ``video_length`` and ``images`` still hold every frame, so a frame
+      sampler such as ``VideoFrameSample`` draws references from the whole
+      video around the key frame.
+
+    Each video item carries ``key_frame_indices``, the indices of its
+    flagged frames, whatever ``key_frames_only`` is.
 
     Args:
         ann_file (str): The JSON, relative to ``data_root``. Defaults to
             ``'annotations/imagenet_vid_val.json'``.
         data_prefix (dict): ``img_path``: the ``Data/VID`` folder.
             Defaults to ``dict(img_path='Data/VID')``.
+        key_frames_only (bool): Draw training key frames from the frames
+            flagged ``is_vid_train_frame`` only (see above). Ignored in
+            ``test_mode``. Defaults to False (every frame can be a key
+            frame).
         **kwargs: See :class:`BaseVideoDataset`.
     """
 
@@ -44,8 +73,50 @@ class ImageNetVIDDataset(BaseVideoDataset):
     def __init__(self,
                  ann_file: str = 'annotations/imagenet_vid_val.json',
                  data_prefix: dict = dict(img_path='Data/VID'),
+                 key_frames_only: bool = False,
                  **kwargs):
+        self.key_frames_only = key_frames_only
         super().__init__(ann_file=ann_file, data_prefix=data_prefix, **kwargs)
+
+    @property
+    def _key_frames_only(self) -> bool:
+        """Whether the key frames are restricted now (training only)."""
+        return self.key_frames_only and not self.test_mode
+
+    def filter_data(self) -> List[dict]:
+        """Drop empty videos, and in training with ``key_frames_only``
+        videos without a flagged frame."""
+        videos = super().filter_data()
+        if self._key_frames_only:
+            videos = [v for v in videos if v['key_frame_indices']]
+        return videos
+
+    def get_len_per_video(self, idx: int) -> int:
+        """Frames of video ``idx`` a sampler may pick as key frames: all of
+        them, or the flagged ones in training with ``key_frames_only``."""
+        if not self._key_frames_only:
+            return super().get_len_per_video(idx)
+        info = self.get_data_info(idx) if self.serialize_data else \
+            self.data_list[idx]
+        return len(info['key_frame_indices'])
+
+    def prepare_data(self, idx) -> Any:
+        """Run the pipeline on video ``idx`` or ``(video, k)``.
+
+        In training with ``key_frames_only``, ``k`` is the index among the
+        flagged frames (as :meth:`get_len_per_video` counts them) and an
+        integer ``idx`` draws one at random; ``key_frame_id`` is then set
+        to the frame's index in the whole video. Otherwise as mmdet's
+        ``BaseVideoDataset.prepare_data``.
+        """
+        if not self._key_frames_only:
+            return super().prepare_data(idx)
+        video_idx, k = idx if isinstance(idx, tuple) else (idx, None)
+        data_info = self.get_data_info(video_idx)
+        keys = data_info['key_frame_indices']
+        data_info['key_frame_id'] = random.choice(keys) if k is None \
+            else keys[k]
+        return self.pipeline(data_info)
 
     def load_data_list(self) -> List[dict]:
         path = self.ann_file
@@ -113,7 +184,12 @@ class ImageNetVIDDataset(BaseVideoDataset):
                         instances=self._instances(
                             anns.get(image['id'], []), image, labels)))
             video_id = key[1] if key[0] == 'vid' else -key[1]
-            data_list.append(video_record(video_id, name, frames))
+            video = video_record(video_id, name, frames)
+            video['key_frame_indices'] = [
+                t for t, frame in enumerate(frames)
+                if frame['is_vid_train_frame']
+            ]
+            data_list.append(video)
         return data_list
 
     @staticmethod

@@ -2,6 +2,7 @@
 """ImageNetVIDDataset on toy CocoVID files."""
 import json
 import os.path as osp
+import random
 import shutil
 
 import pytest
@@ -118,3 +119,65 @@ def test_not_json(toy_imagenet_vid, tmp_path):
     assert path in str(e.value)
     with pytest.raises(FileNotFoundError, match='nothing.json'):
         ImageNetVIDDataset(ann_file=str(tmp_path / 'nothing.json'))
+
+
+# ------------------------------------------------------------- key frames
+
+
+def _flagged_copy(toy_imagenet_vid, tmp_path, flags):
+    """A copy of the toy val set with ``is_vid_train_frame`` set on the
+    frames ``flags[video index]`` only."""
+    root = str(tmp_path / 'vid')
+    shutil.copytree(toy_imagenet_vid[0], root)
+    path = osp.join(root, 'annotations', 'imagenet_vid_val.json')
+    with open(path) as f:
+        coco = json.load(f)
+    for image in coco['images']:
+        image['is_vid_train_frame'] = \
+            image['frame_id'] in flags[image['video_id'] - 1]
+    with open(path, 'w') as f:
+        json.dump(coco, f)
+    return root
+
+
+@pytest.mark.parametrize('serialize_data', [True, False])
+def test_key_frames_only(toy_imagenet_vid, tmp_path, serialize_data):
+    """Keys from the flagged frames (1 and 3 of video 1; none in video 2,
+    which is dropped), references from the whole video."""
+    from mmdet.datasets.samplers import TrackImgSampler
+    root = _flagged_copy(toy_imagenet_vid, tmp_path, [(1, 3), ()])
+    kwargs = dict(test_mode=False, serialize_data=serialize_data)
+    every = _dataset(root, pipeline=[], **kwargs)
+    assert len(every) == 2 and every.get_len_per_video(0) == 4
+    assert [every.get_data_info(i)['key_frame_indices']
+            for i in range(2)] == [[1, 3], []]
+
+    ds = _dataset(root, pipeline=[], key_frames_only=True, **kwargs)
+    assert len(ds) == 1 and ds.get_len_per_video(0) == 2
+    sampler = TrackImgSampler(ds, seed=0)
+    assert sorted(sampler) == [(0, 0), (0, 1)]
+    for k, key in enumerate([1, 3]):
+        info = ds.prepare_data((0, k))
+        assert info['key_frame_id'] == key
+        assert info['video_length'] == 4 and len(info['images']) == 4
+    # an integer index (DefaultSampler) draws a flagged frame at random
+    random.seed(0)
+    keys = [ds.prepare_data(0)['key_frame_id'] for _ in range(20)]
+    assert set(keys) == {1, 3}
+
+    # with a frame sampler, the references include unflagged frames
+    sample = _dataset(
+        root, key_frames_only=True,
+        pipeline=[dict(type='VideoFrameSample', num_frames=4,
+                       mode='strided')], **kwargs).prepare_data((0, 1))
+    assert sample['frame_id'] == [0, 1, 2, 3]
+    assert sample['key_frame_flags'] == [False, False, False, True]
+    assert sample['is_vid_train_frame'] == [False, True, False, True]
+
+
+def test_key_frames_only_ignored_in_test_mode(toy_imagenet_vid, tmp_path):
+    root = _flagged_copy(toy_imagenet_vid, tmp_path, [(1, 3), ()])
+    ds = _dataset(root, pipeline=[], key_frames_only=True)
+    assert ds.test_mode and len(ds) == 2
+    assert [ds.get_len_per_video(i) for i in range(2)] == [4, 4]
+    assert len(ds.prepare_data(1)['img_path']) == 4

@@ -240,3 +240,63 @@ def test_davis_cli_bad_input(tmp_path, eval_offline):
     os.makedirs(osp.join(res, 'empty'))
     with pytest.raises(ValueError, match='sequence empty is empty'):
         run(gt_root, res)
+
+
+def write_vspw(root, videos):
+    """VSPW GT (``<root>/gt/data/<video>/mask``) and PRED (``<root>/pred/
+    <video>``) PNGs from ``{video: [(gt, pred), ...]}``; returns both."""
+    from PIL import Image
+    gt_root, pred_root = osp.join(root, 'gt'), osp.join(root, 'pred')
+    for video, frames in videos.items():
+        for t, (gt, pred) in enumerate(frames):
+            for folder, array in ((osp.join(gt_root, 'data', video, 'mask'),
+                                   gt),
+                                  (osp.join(pred_root, video), pred)):
+                os.makedirs(folder, exist_ok=True)
+                Image.fromarray(np.array(array, np.uint8)).save(
+                    osp.join(folder, f'{t:08d}.png'))
+    return gt_root, pred_root
+
+
+def test_vss_cli_scores_raw_mask_values(tmp_path, run_cli, eval_offline):
+    # Raw VSPW values, compared as stored: GT 0 ("others") is class 0,
+    # GT 124 (the last class, as class + 1), 253 and 255 are ignored, and
+    # so is whatever is predicted there (200).
+    gt_root, pred_root = write_vspw(str(tmp_path), {'v0': [
+        ([[0, 1, 1, 2, 2, 124, 253, 255]],
+         [[0, 1, 2, 2, 2, 124, 0, 200]]),
+        ([[0, 0, 3, 3, 255, 255, 255, 255]],
+         [[0, 4, 3, 3, 1, 1, 1, 1]]),
+    ]})
+    res = run_cli('vss', '--gt', gt_root, '--pred', pred_root)
+    assert set(res) == {'mIoU', 'mVC8', 'mVC16'}
+    # Counted (gt, pred) pixels: (0,0) x2, (0,4), (1,1), (1,2), (2,2) x2,
+    # (3,3) x2. IoU = TP / (GT + PRED - TP):
+    # class 0: 2 / (3 + 2 - 2); class 1: 1 / (2 + 1 - 1);
+    # class 2: 2 / (2 + 3 - 2); class 3: 2 / (2 + 2 - 2);
+    # class 4, only predicted: 0 / 1 (stays in the mean); the other 119
+    # classes have no pixel and are left out.
+    assert res['mIoU'] == pytest.approx(
+        (2 / 3 + 1 / 2 + 2 / 3 + 1 + 0) / 5, abs=1e-12)
+    # two frames: no window of 8 or 16 frames
+    assert res['mVC8'] is None and res['mVC16'] is None
+    # --num-classes 3 ignores GT 3 as well: classes 0, 1, 2, 4 remain, and
+    # the prediction 4 on a counted pixel is outside [0, 3)
+    with pytest.raises(ValueError, match='v0 frame 1: predicted class 4 is '
+                       r'outside the class list \[0, 3\)'):
+        eval_offline.main(['vss', '--gt', gt_root, '--pred', pred_root,
+                           '--num-classes', '3'])
+
+
+def test_vss_cli_vc_counts_ignored_pixels(tmp_path, run_cli):
+    # 9 frames, 3 pixels: mVC8 has the single window of frames 0..7 (the
+    # official loop leaves out the window ending on the last frame).
+    # Pixel 0: GT 255 (ignored in mIoU) and the prediction constant ->
+    # counted in VC; pixel 1: GT constant, the prediction changes at frame
+    # 3 -> not consistent; pixel 2: GT changes at frame 4 -> left out.
+    frames = [([[255, 1, 1 if t < 4 else 2]],
+               [[7, 1 if t < 3 else 2, 1]]) for t in range(9)]
+    gt_root, pred_root = write_vspw(str(tmp_path), {'v0': frames})
+    res = run_cli('vss', '--gt', gt_root, '--pred', pred_root)
+    assert res['mVC8'] == pytest.approx(1 / 2, abs=1e-12)
+    assert res['mVC16'] is None

@@ -36,7 +36,8 @@ def test_help(cli, capsys):
         cli.main(['--help'])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    for name in ('vspw', 'davis', 'triplets', 'all', '--num-train'):
+    for name in ('vspw', 'davis', 'triplets', 'cityscapes_vps',
+                 'youtube_vos', 'all', '--num-train'):
         assert name in out
 
 
@@ -74,6 +75,9 @@ def test_deterministic_and_seeded(cli, tmp_path):
      'video_sequence/train/000001_000001_toy_000001_000001_depth.png'),
     ('semkitti_dvps',
      'video_sequence/val/000000_000000_depth_718.8560180664062.png'),
+    ('cityscapes_vps',
+     'val/panoptic_video/0001_0001_toy_000001_000001_final_mask.png'),
+    ('youtube_vos', 'valid/Annotations/toy_1000/00000.png'),
 ])
 def test_each_format(cli, tmp_path, fmt, expected):
     assert cli.main([fmt, str(tmp_path)] + SMALL) == 0

@@ -19,10 +19,11 @@ from mmvidseg.testing import (TOY_CLASSES, TOY_IGNORE, TOY_PALETTE,
                               TOY_THING_CLASSES, generate_toy_video)
 from mmvidseg.testing.toy_formats import (TOY_VID_WNIDS, id2rgb, read_flo,
                                           rgb2id, rle_encode, voc_palette,
-                                          write_cityscapes_dvps, write_davis,
+                                          write_cityscapes_dvps,
+                                          write_cityscapes_vps, write_davis,
                                           write_flo, write_imagenet_vid,
                                           write_semkitti_dvps, write_vipseg,
-                                          write_youtube_vis)
+                                          write_youtube_vis, write_youtube_vos)
 
 THINGS = [TOY_CLASSES.index(c) for c in TOY_THING_CLASSES]
 FRAMES, HEIGHT, WIDTH = 4, 32, 48
@@ -541,3 +542,211 @@ def test_davis_without_flow(tmp_path, splits):
     root = write_davis(str(tmp_path), {'val': splits['val']},
                        with_flow=False)
     assert not osp.exists(osp.join(root, 'Flow'))
+
+
+# ---------------------------------------------------------- Cityscapes-VPS
+
+
+def _with_void_patch(video):
+    """The video with a void (TOY_IGNORE) patch in its top-left corner."""
+    semantic = video.semantic.copy()
+    semantic[:, :3, :4] = TOY_IGNORE
+    instance = video.instance.copy()
+    instance[:, :3, :4] = 0
+    return dataclasses.replace(video, semantic=semantic, instance=instance)
+
+
+def test_cityscapes_vps(tmp_path, splits):
+    splits = dict(splits, val=[_with_void_patch(splits['val'][0])])
+    root = write_cityscapes_vps(str(tmp_path), splits)
+    for split, videos in splits.items():
+        with open(osp.join(root, f'panoptic_gt_{split}_city_vps.json')) as f:
+            gt = json.load(f)
+        assert gt['categories'] == [
+            dict(id=i, name=c, isthing=int(c in TOY_THING_CLASSES))
+            for i, c in enumerate(TOY_CLASSES)
+        ]
+        stems = [f'{v:04d}_{t:04d}_toy_{v:06d}_{t:06d}'
+                 for v in range(1, len(videos) + 1) for t in range(FRAMES)]
+        assert gt['images'] == [
+            dict(id=s, width=WIDTH, height=HEIGHT,
+                 file_name=s + '_newImg8bit.png') for s in stems
+        ]
+        assert [(a['image_id'], a['file_name']) for a in gt['annotations']] \
+            == [(s, s + '_final_mask.png') for s in stems]
+        assert sorted(os.listdir(osp.join(root, split, 'img'))) == \
+            [s + '_newImg8bit.png' for s in stems]
+        anns = iter(gt['annotations'])
+        for v, video in enumerate(videos, 1):
+            track_ids = {}  # toy track (or -class on stuff) -> segment id
+            for t in range(FRAMES):
+                stem = f'{v:04d}_{t:04d}_toy_{v:06d}_{t:06d}'
+                np.testing.assert_array_equal(
+                    _read(osp.join(root, split, 'img',
+                                   stem + '_newImg8bit.png')),
+                    video.images[t])
+                ids = rgb2id(_read(osp.join(root, split, 'panoptic_video',
+                                            stem + '_final_mask.png')))
+                void = video.semantic[t] == TOY_IGNORE
+                np.testing.assert_array_equal(ids == 0, void)
+                segs = {s['id']: s for s in next(anns)['segments_info']}
+                assert set(segs) == set(np.unique(ids[~void]).tolist())
+                for seg_id, seg in segs.items():
+                    m = ids == seg_id
+                    assert seg['area'] == m.sum() and seg['iscrowd'] == 0
+                    assert set(np.unique(video.semantic[t][m])) == \
+                        {seg['category_id']}
+                    tracks = np.unique(video.instance[t][m])
+                    assert len(tracks) == 1
+                    thing = seg['category_id'] in THINGS
+                    assert (tracks[0] > 0) == thing
+                    key = int(tracks[0]) if thing else -seg['category_id']
+                    # one id per track over the whole video
+                    assert track_ids.setdefault(key, seg_id) == seg_id
+            assert len(set(track_ids.values())) == len(track_ids)
+    assert (splits['val'][0].semantic == TOY_IGNORE).any()
+
+
+def test_cityscapes_vps_loads_in_dataset(tmp_path, splits):
+    from mmengine.registry import DefaultScope
+
+    from mmvidseg.datasets import CityscapesVPSDataset
+    splits = dict(splits, val=[_with_void_patch(splits['val'][0])])
+    root = write_cityscapes_vps(str(tmp_path), splits)
+    pipeline = [
+        dict(type='TransformBroadcaster',
+             transforms=[
+                 dict(type='LoadImageFromFile'),
+                 dict(type='LoadPanopticMap', format='coco_video',
+                      num_classes=len(TOY_CLASSES), with_instances=True),
+             ]),
+        dict(type='PackVideoInputs'),
+    ]
+    meta = dict(classes=TOY_CLASSES, thing_classes=TOY_THING_CLASSES)
+    with DefaultScope.overwrite_default_scope('mmvidseg'):
+        for split, videos in splits.items():
+            ds = CityscapesVPSDataset(
+                data_root=root, ann_file=f'panoptic_gt_{split}_city_vps.json',
+                data_prefix=dict(img_path=f'{split}/img',
+                                 seg_map_path=f'{split}/panoptic_video'),
+                metainfo=meta, pipeline=pipeline, test_mode=True)
+            assert len(ds) == len(videos)
+            for index, video in enumerate(videos):
+                info = ds.get_data_info(index)
+                assert (info['video_name'], info['video_length']) == \
+                    (f'{index + 1:04d}', FRAMES)
+                frames = ds.prepare_data(index)['data_samples']
+                seen = {}  # toy track -> loaded track, one-to-one
+                for t, frame in enumerate(frames.video_data_samples):
+                    pan = frame.gt_panoptic_seg.sem_seg[0].numpy()
+                    void = video.semantic[t] == TOY_IGNORE
+                    np.testing.assert_array_equal(pan[void], 255 * 1000)
+                    np.testing.assert_array_equal(pan[~void] // 1000,
+                                                  video.semantic[t][~void])
+                    assert (pan[video.instance[t] == 0] % 1000 == 0).all()
+                    for track in video.visible_tracks(t):
+                        loaded = np.unique(pan[video.instance[t] == track])
+                        assert len(loaded) == 1 and loaded[0] % 1000 > 0
+                        assert seen.setdefault(track, loaded[0]) == loaded[0]
+                assert len(set(seen.values())) == len(seen)
+
+
+def test_cityscapes_vps_rejects_large_track_ids(tmp_path, splits):
+    video = splits['val'][0]
+    big = dataclasses.replace(video, instance=video.instance * 1000)
+    with pytest.raises(ValueError, match=f'{video.name}.*1000'):
+        write_cityscapes_vps(str(tmp_path), {'val': [big]})
+
+
+# ------------------------------------------------------------- YouTube-VOS
+
+
+def _first_seen(video):
+    """``{track: first frame where it is visible}``."""
+    first = {}
+    for t in range(FRAMES):
+        for track in video.visible_tracks(t):
+            first.setdefault(track, t)
+    return first
+
+
+@pytest.fixture(scope='module')
+def vos_splits(splits):
+    # video seed 14 (an object enters at frame > 0) in both splits
+    return {'train': splits['train'], 'val': splits['train'] + splits['val']}
+
+
+def test_youtube_vos(tmp_path, vos_splits):
+    root = write_youtube_vos(str(tmp_path), vos_splits)
+    palette = voc_palette().ravel().tolist()
+    saw_new_object = False
+    assert sorted(os.listdir(root)) == ['train', 'valid']
+    for split, videos in vos_splits.items():
+        sdir = osp.join(root, 'valid' if split == 'val' else split)
+        with open(osp.join(sdir, 'meta.json')) as f:
+            meta = json.load(f)
+        assert list(meta['videos']) == [v.name for v in videos]
+        for video in videos:
+            first = _first_seen(video)
+            # object ids 1, 2, ... by first appearance, then track id
+            order = sorted(first, key=lambda k: (first[k], k))
+            ids = {k: i + 1 for i, k in enumerate(order)}
+            saw_new_object |= any(t > 0 for t in first.values())
+            names = [f'{5 * t:05d}' for t in range(FRAMES)]
+            assert meta['videos'][video.name] == dict(objects={
+                str(ids[k]): dict(
+                    category=TOY_CLASSES[video.track_label(k)],
+                    frames=[names[t] for t in range(FRAMES)
+                            if k in video.visible_tracks(t)])
+                for k in order
+            })
+            assert sorted(os.listdir(osp.join(sdir, 'JPEGImages',
+                                              video.name))) == \
+                [n + '.jpg' for n in names]
+            for t, name in enumerate(names):
+                _assert_jpg(osp.join(sdir, 'JPEGImages', video.name,
+                                     name + '.jpg'), video.images[t])
+                new = [k for k, s in first.items() if s == t]
+                path = osp.join(sdir, 'Annotations', video.name,
+                                name + '.png')
+                if split == 'train':
+                    drawn = video.visible_tracks(t)
+                elif new:
+                    drawn = new
+                else:
+                    assert not osp.exists(path)
+                    continue
+                img = Image.open(path)
+                assert img.mode == 'P'
+                assert img.getpalette()[:768] == palette
+                expected = np.zeros(video.instance[t].shape, np.uint8)
+                for k in drawn:
+                    expected[video.instance[t] == k] = ids[k]
+                np.testing.assert_array_equal(np.array(img), expected)
+    assert saw_new_object
+
+
+def test_youtube_vos_loads_in_dataset(tmp_path, vos_splits):
+    from mmvidseg.datasets import YouTubeVOSDataset
+    root = write_youtube_vos(str(tmp_path), vos_splits)
+    for split, videos in vos_splits.items():
+        sdir = 'valid' if split == 'val' else split
+        ds = YouTubeVOSDataset(
+            data_root=root, ann_file=f'{sdir}/meta.json',
+            data_prefix=dict(img_path=f'{sdir}/JPEGImages',
+                             seg_map_path=f'{sdir}/Annotations'),
+            pipeline=[], test_mode=True)
+        assert len(ds) == len(videos)
+        for index, video in enumerate(videos):
+            first = _first_seen(video)
+            order = sorted(first, key=lambda k: (first[k], k))
+            info = ds.get_data_info(index)
+            assert info['video_length'] == FRAMES
+            for t, frame in enumerate(info['images']):
+                refs = [order.index(k) + 1 for k in order if first[k] == t]
+                assert frame['ref_object_ids'] == refs
+                assert frame['img_path'].endswith(
+                    osp.join(sdir, 'JPEGImages', video.name,
+                             f'{5 * t:05d}.jpg'))
+                assert (frame['seg_map_path'] is None) == \
+                    (split != 'train' and not refs)

@@ -134,9 +134,9 @@ def test_youtube_vis_perfect_ap(tmp_path, videos):
     assert ap['AP'] == pytest.approx(1.0)  # a fraction
 
 
-def test_vspw_class_id_pngs(tmp_path, videos):
-    """VSPW's evaluator reads 0-based class ids (its ground truth stores
-    class + 1, with 0 and 255 void)."""
+def test_vspw_pngs_hold_mask_values(tmp_path, videos):
+    """VSPW's evaluator compares the stored values: the ground truth holds
+    class + 1 (0 and 255 void), and so must the prediction."""
     from mmvidseg.testing.toy_formats.vspw import write_vspw
     root = write_vspw(str(tmp_path / 'data'), videos)
     samples = _samples('toy_vspw.py', root)
@@ -153,7 +153,11 @@ def test_vspw_class_id_pngs(tmp_path, videos):
                 Image.open(osp.join(root, 'data', video.name, 'mask', name)))
             valid = (gt != 0) & (gt != 255)
             assert valid.any()
-            assert np.array_equal(pred[valid], gt[valid].astype(int) - 1)
+            assert np.array_equal(pred[valid], gt[valid])
+            assert (pred[~valid] == 0).all()
+    scores = eval_offline.main(['vss', '--gt', root, '--pred', out,
+                                '--split', osp.join(root, 'val.txt')])
+    assert scores['mIoU'] == pytest.approx(1.0)  # a fraction
 
 
 def test_build_writer_errors(tmp_path):

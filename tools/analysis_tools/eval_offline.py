@@ -29,10 +29,20 @@ METRIC (the official evaluators' own formats):
 ``vid``    CocoVID GT JSON, COCO-style detection results JSON (one entry
            per box, ``image_id`` of the frame, ``bbox`` xywh).
 ``vss``    VSPW: ``GT`` = root with ``data/<video>/mask/*.png``; ``PRED`` =
-           ``<video>/*.png``; both read as stored and scored by
-           :class:`VSSAccumulator`, as VSPW's ``evaluator_test.py`` and
-           ``VC_perclip.py`` read them. ``--num-classes`` (default 124),
-           ``--split`` (a video list file; default every video).
+           ``<video>/<same name>.png``, single-channel. No value is
+           remapped: GT and PRED pixel values are compared as stored, as
+           VSPW's ``evaluator_test.py`` (mIoU) and ``VC_perclip.py`` (mVC)
+           do. For mIoU a pixel counts iff its GT value is in ``[0,
+           --num-classes)`` (default 124): on the released masks (class +
+           1 in 1..124, 0 "others", 253/255 void) that counts 0 as class 0
+           and 1..123, and ignores 124, 253 and 255. On counted pixels PRED
+           must be in the same range (else an error); on ignored pixels it
+           is neither checked nor counted. So predictions must use the
+           masks' values (class + 1), as ``tools/test.py --out-dir``
+           writes them: 0-based training ids are scored one class off. mIoU is one confusion matrix over all videos, classes
+           without GT or PRED pixels left out; mVC8/mVC16 use every pixel,
+           ignored ones included. ``--split`` (a video list file; default
+           every video).
 ``davis``  DAVIS 2017 semi-supervised: ``GT`` = root with ``Annotations/
            480p/<seq>/*.png`` (or that folder itself), ``PRED`` =
            ``<seq>/*.png`` (palette or index PNGs). ``--sequences`` file.
@@ -584,7 +594,9 @@ METRICS = {
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        description='Score saved predictions with the official metrics.')
+        description='Score saved predictions with the official metrics.',
+        epilog=__doc__.split('\n\n', 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('metric', choices=sorted(METRICS))
     parser.add_argument('--gt', required=True, help='ground truth')
     parser.add_argument('--pred', required=True, help='predictions')
@@ -592,7 +604,10 @@ def parse_args(argv=None):
     parser.add_argument(
         '--windows', type=int, nargs='+', help='vpq/dvpq window sizes')
     parser.add_argument(
-        '--num-classes', type=int, help='stq/vss/dvpq number of classes')
+        '--num-classes',
+        type=int,
+        help='stq/vss/dvpq number of classes (vss: GT values outside '
+        '[0, N) are ignored; default 124)')
     parser.add_argument(
         '--stq-float64',
         action='store_true',

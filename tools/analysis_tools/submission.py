@@ -18,8 +18,9 @@ writes what the benchmark's server or offline evaluator reads
 ``youtube_vis`` ``<out>/results.json``: a list of ``{"video_id", "score",
                 "category_id", "segmentations": [RLE or null per frame]}``
                 (zip it as ``results.json`` for the CodaLab server)
-``vspw``        ``<out>/<video>/<frame>.png``: uint8 class ids (0-based, as
-                VSPW's evaluator reads them)
+``vspw``        ``<out>/<video>/<frame>.png``: uint8 mask values as the
+                ground truth stores them (training id + 1; void -> 0),
+                which VSPW's ``evaluator_test.py`` compares as they are
 ==============  ===========================================================
 
 ``tools/test.py CONFIG CKPT --out-dir DIR [--format-only]`` picks the
@@ -122,16 +123,21 @@ class KITTISTEPWriter(SubmissionWriter):
 
 
 class VSPWWriter(SubmissionWriter):
-    """VSPW semantic PNGs (0-based class ids)."""
+    """VSPW semantic PNGs in the ground truth's value space.
+
+    VSPW masks store class ``c`` (0-based training id) as ``c + 1`` and the
+    official ``evaluator_test.py`` compares prediction and ground-truth
+    values as stored, so the prediction is written as ``c + 1``; void
+    predictions become 0 (VSPW's "others"/void value).
+    """
 
     def process(self, data_batch, data_samples: Sequence) -> None:
         for frame in _frames(data_samples):
             where = _where(frame)
             sem = _field(frame, 'pred_sem_seg', 'data', where)[0]
-            if (sem == VOID).any():
-                # the official evaluator indexes a confusion matrix with
-                # the predicted ids: void would crash it
-                sem = np.where(sem == VOID, 0, sem)
+            # void -> 0: the official evaluator indexes a confusion matrix
+            # with the predicted values, 255 would crash it
+            sem = np.where(sem == VOID, 0, sem.astype(np.int64) + 1)
             video = str(frame.get('video_name', frame.get('video_id')))
             _save_png(
                 osp.join(self.out_dir, video, _stem(frame) + '.png'),

@@ -23,8 +23,10 @@ FORMATS = {
     'imagenet_vid': ('imagenet_vid', 'write_imagenet_vid'),
     'vipseg': ('vipseg', 'write_vipseg'),
     'cityscapes_dvps': ('cityscapes_dvps', 'write_cityscapes_dvps'),
+    'cityscapes_vps': ('cityscapes_vps', 'write_cityscapes_vps'),
     'semkitti_dvps': ('semkitti_dvps', 'write_semkitti_dvps'),
     'davis': ('davis', 'write_davis'),
+    'youtube_vos': ('youtube_vos', 'write_youtube_vos'),
     'triplets': ('triplets', 'write_triplets'),
 }
 VAL_SEED_OFFSET = 1000
