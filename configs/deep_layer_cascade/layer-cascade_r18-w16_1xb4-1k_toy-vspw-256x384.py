@@ -12,11 +12,7 @@ _base_ = [
 ]
 num_classes = 6
 data_root = 'data/toy_vspw_256x384/'
-load_mask = dict(
-    type='LoadSemSegMap',
-    num_classes=num_classes,
-    reduce_zero_label=True,
-    ignore_values=(0, 253, 255))
+load_mask = _base_.load_mask  # as in toy_vspw.py
 train_pipeline = [
     dict(
         type='VideoFrameSample',

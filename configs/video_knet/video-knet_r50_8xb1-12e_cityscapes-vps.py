@@ -4,29 +4,12 @@
 # with key + one reference frame (+-1 frame, as VPSNet).
 _base_ = [
     '../_base_/datasets/cityscapes_vps.py', '../_base_/default_runtime.py',
-    './_base_/video-knet_r50.py'
+    './_base_/video-knet_r50.py', './_base_/schedule_12e.py'
 ]
 model = dict(num_classes=19, thing_classes=[11, 12, 13, 14, 15, 16, 17, 18])
 # VPSNet's VPQ windows k = 0, 5, 10, 15 frames apart = 1..4 annotated frames
 val_evaluator = dict(type='VPSMetric', windows=(1, 2, 3, 4))
 test_evaluator = val_evaluator
 
-max_epochs = 12
-train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=4)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-param_scheduler = [
-    dict(
-        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-        end=1000),
-    dict(
-        type='MultiStepLR',
-        by_epoch=True,
-        begin=0,
-        end=max_epochs,
-        milestones=[8, 11],
-        gamma=0.1)
-]
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=4))
 log_processor = dict(by_epoch=True)

@@ -5,7 +5,7 @@
 # Official: 16 GPUs x 1 clip; here 8 x 1 (set auto_scale_lr for others).
 _base_ = [
     '../_base_/datasets/kitti_step.py', '../_base_/default_runtime.py',
-    './_base_/video-knet_r50.py'
+    './_base_/video-knet_r50.py', './_base_/schedule_12e.py'
 ]
 num_classes = 19
 model = dict(num_classes=num_classes, thing_classes=[11, 13])
@@ -43,15 +43,11 @@ train_dataloader = dict(
 val_evaluator = dict(type='VPSMetric', windows=(1, 2, 3, 4))
 test_evaluator = val_evaluator
 
+# 24 epochs, LR x0.1 at 18 and 22
 max_epochs = 24
-train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=4)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+train_cfg = dict(max_epochs=max_epochs)
 param_scheduler = [
-    dict(
-        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-        end=1000),
+    _base_.param_scheduler[0],  # the linear warm-up
     dict(
         type='MultiStepLR',
         by_epoch=True,

@@ -4,7 +4,7 @@
 # sampling, 2 passes per official epoch as on KITTI-STEP: 24 epochs).
 _base_ = [
     '../_base_/datasets/vipseg.py', '../_base_/default_runtime.py',
-    './_base_/video-knet_r50.py'
+    './_base_/video-knet_r50.py', './_base_/schedule_12e.py'
 ]
 # VIPSeg thing classes (panoVIPSeg_categories.json, isthing=1)
 thing_classes = [
@@ -17,15 +17,11 @@ model = dict(num_classes=124, thing_classes=thing_classes)
 val_evaluator = dict(type='VPSMetric', windows=(1, 2, 4, 6, 8))
 test_evaluator = val_evaluator
 
+# 24 epochs, LR x0.1 at 18 and 22
 max_epochs = 24
-train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=4)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+train_cfg = dict(max_epochs=max_epochs)
 param_scheduler = [
-    dict(
-        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-        end=1000),
+    _base_.param_scheduler[0],  # the linear warm-up
     dict(
         type='MultiStepLR',
         by_epoch=True,

@@ -6,10 +6,10 @@
 # instances per video.
 _base_ = [
     '../_base_/datasets/youtube_vis_2019.py', '../_base_/default_runtime.py',
-    './_base_/video-knet_r50.py'
+    './_base_/video-knet_r50.py', './_base_/schedule_12e.py'
 ]
 num_classes = 40
-channels = 256
+channels = _base_.channels
 model = dict(
     task='vis',
     num_classes=num_classes,
@@ -59,22 +59,6 @@ train_dataloader = dict(
 val_dataloader = dict(sampler=dict(type='DefaultSampler', shuffle=False))
 test_dataloader = val_dataloader
 
-max_epochs = 12
-train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=13)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-param_scheduler = [
-    dict(
-        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-        end=1000),
-    dict(
-        type='MultiStepLR',
-        by_epoch=True,
-        begin=0,
-        end=max_epochs,
-        milestones=[8, 11],
-        gamma=0.1)
-]
+train_cfg = dict(val_interval=13)
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1))
 log_processor = dict(by_epoch=True)

@@ -5,8 +5,12 @@ Each ``toy_<format>`` fixture returns ``(root, videos)``: the directory the
 toy writer filled and ``{split: [ToyVideo, ...]}``, the ground truth the
 loaded samples are compared with.
 """
+import os.path as osp
+
 import numpy as np
 import pytest
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 #: 32x48 frames: small enough for fast tests, large enough for 2-4 objects.
 HEIGHT, WIDTH = 32, 48
@@ -85,6 +89,31 @@ def toy_youtube_vis_2021(tmp_path_factory, toy_videos):
 @pytest.fixture(scope='session')
 def toy_imagenet_vid(tmp_path_factory, toy_videos):
     return _write(tmp_path_factory, toy_videos, 'imagenet_vid')
+
+
+@pytest.fixture(scope='session')
+def toy_imagenet_vid_det(tmp_path_factory, toy_videos):
+    """Toy ImageNet VID with toy DET images merged into its train JSON by
+    ``tools/dataset_converters/imagenet_det2cocovid.py --merge-with`` (the
+    real config's training recipe)."""
+    import importlib.util
+    from mmvidseg.testing.toy_formats import (TOY_VID_WNIDS,
+                                              write_imagenet_det,
+                                              write_imagenet_vid)
+    root = str(tmp_path_factory.mktemp('toy_imagenet_vid_det'))
+    write_imagenet_vid(root, toy_videos)
+    write_imagenet_det(root, {'train': toy_videos['train']},
+                       wnids=TOY_VID_WNIDS)
+    path = osp.join(REPO, 'tools', 'dataset_converters',
+                    'imagenet_det2cocovid.py')
+    spec = importlib.util.spec_from_file_location('_det2cocovid', path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    tool.main([
+        root, '--merge-with',
+        osp.join(root, 'annotations', 'imagenet_vid_train.json')
+    ])
+    return root, toy_videos
 
 
 @pytest.fixture(scope='session')

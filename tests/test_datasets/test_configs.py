@@ -42,7 +42,8 @@ CASES = {
                    data_prefix=dict(img_path='train/JPEGImages')),
         val=dict(ann_file='valid.json',
                  data_prefix=dict(img_path='valid/JPEGImages')))),
-    'imagenet_vid.py': ('toy_imagenet_vid', {}),
+    # VID + DET merged train JSON, key frames only
+    'imagenet_vid.py': ('toy_imagenet_vid_det', {}),
     'toy_imagenet_vid.py': ('toy_imagenet_vid', {}),
     'davis_2017.py': ('toy_davis', {}),
     'toy_davis.py': ('toy_davis', {}),

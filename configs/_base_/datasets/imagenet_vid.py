@@ -1,9 +1,14 @@
 # ImageNet VID video object detection, CocoVID JSON made by
 #   python tools/dataset_converters/imagenet_vid2cocovid.py data/ILSVRC
 #   data/ILSVRC/Data/VID/{train,val}/..., annotations/imagenet_vid_*.json
-# 30 classes from the JSON. For joint training with ImageNet DET, add a
-# dataset on a DET JSON in the same schema (images without video_id become
-# one-frame videos) through mmengine's ConcatDataset.
+# and, for joint training on VID + the DET images of the 30 VID classes
+# (as TransVOD / SELSA), the DET images merged into the VID train JSON by
+#   python tools/dataset_converters/imagenet_det2cocovid.py data/ILSVRC \
+#       --merge-with data/ILSVRC/annotations/imagenet_vid_train.json
+# (one dataset: mmdet's TrackImgSampler does not work on a ConcatDataset).
+# Key frames: the 15 flagged frames per video (VID_train_15frames) and every
+# DET image (key_frames_only); reference frames come from the whole video.
+# VID only: ann_file='annotations/imagenet_vid_train.json'.
 dataset_type = 'ImageNetVIDDataset'
 data_root = 'data/ILSVRC/'
 load_instances = dict(type='LoadVideoInstances')
@@ -42,8 +47,9 @@ train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        ann_file='annotations/imagenet_vid_train.json',
+        ann_file='annotations/imagenet_vid_det_train.json',
         data_prefix=dict(img_path='Data/VID'),
+        key_frames_only=True,
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=1,

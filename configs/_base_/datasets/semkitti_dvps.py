@@ -3,6 +3,8 @@
 #     {seq}_{frame}_leftImg8bit.png, _gtFine_class.png, _gtFine_instance.png,
 #     _depth_<focal>.png (uint16 metres * 256)
 # 19 SemanticKITTI classes, 8 things; frames are about 376x1241.
+# Data loaders and evaluator as for Cityscapes-DVPS.
+_base_ = './cityscapes_dvps.py'
 dataset_type = 'SemKITTIDVPSDataset'
 data_root = 'data/semkitti-dvps/'
 num_classes = 19
@@ -45,27 +47,9 @@ test_pipeline = [
 ]
 
 train_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='mmdet.TrackImgSampler'),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix=dict(img_path='video_sequence/train'),
-        pipeline=train_pipeline))
+        type=dataset_type, data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='mmdet.TrackImgSampler'),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix=dict(img_path='video_sequence/val'),
-        test_mode=True,
-        pipeline=test_pipeline))
+        type=dataset_type, data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader
-
-val_evaluator = dict(type='DVPSMetric')
-test_evaluator = val_evaluator

@@ -1,7 +1,8 @@
 # Toy videos in KITTI-STEP's on-disk layout, written by
 #   python tools/misc/generate_toy_data.py kitti_step data/toy_kitti_step
 # 6 classes (road, sky, building | car, person, ball); frames are 64x96.
-dataset_type = 'KITTISTEPDataset'
+# Data loaders and evaluator as for KITTI-STEP.
+_base_ = './kitti_step.py'
 data_root = 'data/toy_kitti_step/'
 num_classes = 6
 metainfo = dict(
@@ -47,28 +48,13 @@ test_pipeline = [
 
 train_dataloader = dict(
     batch_size=2,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='mmdet.TrackImgSampler'),
     dataset=dict(
-        type=dataset_type,
         data_root=data_root,
         metainfo=metainfo,
-        data_prefix=dict(img_path='video_sequence/train'),
         pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='mmdet.TrackImgSampler'),
     dataset=dict(
-        type=dataset_type,
         data_root=data_root,
         metainfo=metainfo,
-        data_prefix=dict(img_path='video_sequence/val'),
-        test_mode=True,
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-
-val_evaluator = dict(type='VPSMetric')
-test_evaluator = val_evaluator

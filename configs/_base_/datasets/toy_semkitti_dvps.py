@@ -2,6 +2,8 @@
 #   python tools/misc/generate_toy_data.py semkitti_dvps \
 #       data/toy_semkitti_dvps
 # 6 classes (3 things), depth in metres * 256; frames are 64x96.
+# Data loaders and evaluator as for Cityscapes-DVPS.
+_base_ = './cityscapes_dvps.py'
 dataset_type = 'SemKITTIDVPSDataset'
 data_root = 'data/toy_semkitti_dvps/'
 num_classes = 6
@@ -49,28 +51,15 @@ test_pipeline = [
 
 train_dataloader = dict(
     batch_size=2,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='mmdet.TrackImgSampler'),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
         metainfo=metainfo,
-        data_prefix=dict(img_path='video_sequence/train'),
         pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='mmdet.TrackImgSampler'),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
         metainfo=metainfo,
-        data_prefix=dict(img_path='video_sequence/val'),
-        test_mode=True,
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-
-val_evaluator = dict(type='DVPSMetric')
-test_evaluator = val_evaluator

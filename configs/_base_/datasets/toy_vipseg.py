@@ -2,7 +2,8 @@
 #   python tools/misc/generate_toy_data.py vipseg data/toy_vipseg
 # Classes come from the toy panoVIPSeg_categories.json (6 classes, 3
 # things); frames are 64x96.
-dataset_type = 'VIPSegDataset'
+# Data loaders and evaluator as for VIPSeg.
+_base_ = './vipseg.py'
 data_root = 'data/toy_vipseg/'
 num_classes = 6
 load_panoptic = dict(
@@ -43,26 +44,11 @@ test_pipeline = [
 
 train_dataloader = dict(
     batch_size=2,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='mmdet.TrackImgSampler'),
     dataset=dict(
-        type=dataset_type,
         data_root=data_root,
-        ann_file='train.txt',
         pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='mmdet.TrackImgSampler'),
     dataset=dict(
-        type=dataset_type,
         data_root=data_root,
-        ann_file='val.txt',
-        test_mode=True,
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-
-val_evaluator = dict(type='VPSMetric')
-test_evaluator = val_evaluator

@@ -1,7 +1,8 @@
 # Toy videos in VSPW's on-disk layout, written by
 #   python tools/misc/generate_toy_data.py vspw data/toy_vspw
 # 6 classes (road, sky, building, car, person, ball); frames are 64x96.
-dataset_type = 'VSPWDataset'
+# Data loaders and evaluator as for VSPW.
+_base_ = './vspw.py'
 data_root = 'data/toy_vspw/'
 num_classes = 6
 load_mask = dict(
@@ -42,26 +43,11 @@ test_pipeline = [
 
 train_dataloader = dict(
     batch_size=4,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='mmdet.TrackImgSampler'),
     dataset=dict(
-        type=dataset_type,
         data_root=data_root,
-        ann_file='train.txt',
         pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='mmdet.TrackImgSampler'),
     dataset=dict(
-        type=dataset_type,
         data_root=data_root,
-        ann_file='val.txt',
-        test_mode=True,
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-
-val_evaluator = dict(type='VSSMetric', windows=(8, 16))
-test_evaluator = val_evaluator

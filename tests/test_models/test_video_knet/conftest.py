@@ -1,18 +1,33 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Tiny Video K-Net models and synthetic toy clips for the unit tests."""
 import copy
+import os.path as osp
 
 import numpy as np
 import pytest
 import torch
 from mmdet.structures import DetDataSample, TrackDataSample
 from mmdet.structures.mask import BitmapMasks
+from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData, PixelData
 
 from mmvidseg.testing import generate_toy_video
 
+TOY_VPS_CONFIG = osp.join(
+    osp.dirname(osp.abspath(__file__)), '..', '..', '..', 'configs',
+    'video_knet', 'video-knet_r18-w16_1xb2-6k_toy-kitti-step.py')
 C = 32
+
+
+def _toy_embed_head():
+    """The toy VPS config's association head, narrowed to ``C`` channels
+    and one fc layer."""
+    head = Config.fromfile(TOY_VPS_CONFIG).model.embed_head.to_dict()
+    head.update(num_fcs=1, in_channels=C, fc_out_channels=C, embed_channels=C)
+    return head
+
+
 TINY = dict(
     type='VideoKNet',
     task='vps',
@@ -56,22 +71,7 @@ TINY = dict(
             in_channels=C,
             feedforward_channels=2 * C,
             num_heads=4)),
-    embed_head=dict(
-        type='mmdet.QuasiDenseEmbedHead',
-        num_fcs=1,
-        roi_feat_size=1,
-        in_channels=C,
-        fc_out_channels=C,
-        embed_channels=C,
-        loss_track=dict(
-            type='mmdet.MultiPosCrossEntropyLoss', loss_weight=0.25),
-        loss_track_aux=dict(
-            type='mmdet.L2Loss',
-            neg_pos_ub=3,
-            pos_margin=0,
-            neg_margin=0.1,
-            hard_mining=True,
-            loss_weight=1.0)),
+    embed_head=_toy_embed_head(),
     tracker=dict(type='KernelQuasiDenseTracker'),
     mask_assign_stride=4)
 
