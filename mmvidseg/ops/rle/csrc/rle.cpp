@@ -17,50 +17,47 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <string>
 #include <vector>
 
 namespace mmvidseg {
 namespace rle {
 
-// Decode one compressed string into runs. Returns false on a malformed
-// string (a character out of range, a count that ends mid-varint, or a
-// negative run).
-static bool decode(const std::string& s, std::vector<int64_t>& runs) {
+// Decode one compressed string into runs, with the sums of all runs
+// (pixels covered) and of the odd ones (area). Returns false on a
+// malformed string (a character out of range, a count that ends
+// mid-varint, or a negative run).
+struct Chars {
+  const char* data;
+  size_t size;
+};
+
+static bool decode(const Chars& s, std::vector<int64_t>& runs,
+                   int64_t& total, int64_t& area) {
   runs.clear();
-  const size_t n = s.size();
-  size_t p = 0;
-  while (p < n) {
+  runs.reserve(s.size);
+  total = area = 0;
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data);
+  const unsigned char* const end = p + s.size;
+  while (p < end) {
     int64_t x = 0;
     int k = 0;
-    bool more = true;
-    while (more) {
-      if (p >= n || k > 60) return false;
-      const int c = static_cast<int>(static_cast<unsigned char>(s[p])) - 48;
+    int c;
+    do {
+      if (p >= end || k > 55) return false;
+      c = static_cast<int>(*p++) - 48;
       if (c < 0 || c > 63) return false;
-      x |= static_cast<int64_t>(c & 0x1f) << (5 * k);
-      more = (c & 0x20) != 0;
-      ++p;
-      ++k;
-      if (!more && (c & 0x10)) x |= -(static_cast<int64_t>(1) << (5 * k));
-    }
-    if (runs.size() > 2) x += runs[runs.size() - 2];
+      x |= static_cast<int64_t>(c & 0x1f) << k;
+      k += 5;
+    } while (c & 0x20);
+    if (c & 0x10) x |= -(static_cast<int64_t>(1) << k);
+    const size_t m = runs.size();
+    if (m > 2) x += runs[m - 2];
     if (x < 0) return false;
     runs.push_back(x);
+    total += x;
+    if (m & 1) area += x;
   }
   return true;
-}
-
-static int64_t area_of(const std::vector<int64_t>& runs) {
-  int64_t a = 0;
-  for (size_t i = 1; i < runs.size(); i += 2) a += runs[i];
-  return a;
-}
-
-static int64_t total_of(const std::vector<int64_t>& runs) {
-  int64_t a = 0;
-  for (int64_t r : runs) a += r;
-  return a;
 }
 
 // Foreground pixels shared by two run lists of the same canvas.
@@ -90,7 +87,7 @@ static int64_t intersection(const std::vector<int64_t>& a,
 // Areas of all masks and intersections of the pairs within each key group.
 //
 // Args:
-//   counts: (M) compressed RLE strings.
+//   counts_list: (M) compressed RLE strings (str or bytes), read in place.
 //   pixels: (M,) int64 canvas size (height * width) of each mask.
 //   key: (M,) int64 group of each mask; masks of a group are paired
 //     (ground truth x prediction), key < 0 = area only.
@@ -103,8 +100,29 @@ static int64_t intersection(const std::vector<int64_t>& a,
 //   first malformed mask (a string that does not decode or whose runs do
 //   not cover its canvas exactly), -1 when all are valid.
 std::vector<at::Tensor> area_and_intersections(
-    const std::vector<std::string>& counts, const at::Tensor& pixels,
+    const py::list& counts_list, const at::Tensor& pixels,
     const at::Tensor& key, const at::Tensor& is_gt) {
+  // pointers into the Python objects (kept alive by the list), taken
+  // with the GIL; the work below runs without it
+  std::vector<Chars> counts;
+  counts.reserve(py::len(counts_list));
+  for (const py::handle& h : counts_list) {
+    PyObject* o = h.ptr();
+    Chars c{nullptr, 0};
+    Py_ssize_t n = 0;
+    if (PyUnicode_Check(o)) {
+      c.data = PyUnicode_AsUTF8AndSize(o, &n);
+    } else if (PyBytes_Check(o)) {
+      char* b = nullptr;
+      if (PyBytes_AsStringAndSize(o, &b, &n) == 0) c.data = b;
+    }
+    TORCH_CHECK(c.data != nullptr,
+                "rle: counts must be str or bytes (mask ", counts.size(),
+                ")");
+    c.size = static_cast<size_t>(n);
+    counts.push_back(c);
+  }
+  py::gil_scoped_release no_gil;
   const int64_t M = static_cast<int64_t>(counts.size());
   TORCH_CHECK(pixels.numel() == M && key.numel() == M && is_gt.numel() == M,
               "rle: counts, pixels, key and is_gt must have the same length");
@@ -158,11 +176,12 @@ std::vector<at::Tensor> area_and_intersections(
     std::vector<int64_t> runs;
     for (int64_t m = b; m < e; ++m) {
       if (kp[m] >= 0) continue;
-      if (!decode(counts[m], runs) || total_of(runs) != pxp[m]) {
+      int64_t total, a;
+      if (!decode(counts[m], runs, total, a) || total != pxp[m]) {
         bp[m] = 1;
         continue;
       }
-      ap[m] = area_of(runs);
+      ap[m] = a;
     }
   });
   at::parallel_for(0, G, 1, [&](int64_t b, int64_t e) {
@@ -174,13 +193,15 @@ std::vector<at::Tensor> area_and_intersections(
       for (int64_t s = s0; s < s1; ++s) {
         const int64_t m = order[s];
         auto& r = runs[s - s0];
-        if (!decode(counts[m], r) || total_of(r) != pxp[m] ||
+        int64_t total, a;
+        if (!decode(counts[m], r, total, a) || total != pxp[m] ||
             pxp[m] != pxp[order[s0]]) {
           bp[m] = 1;
           ok = false;
           r.clear();
+          a = 0;
         }
-        ap[m] = area_of(r);
+        ap[m] = a;
       }
       const int64_t ng = n_gt[g], nd = s1 - s0 - ng;
       int64_t q = pair_start[g];
