@@ -8,7 +8,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmvidseg.registry import MODELS, TASK_UTILS
-from .kernel_iter_head import rank_loss
+from .kernel_iter_head import mask_losses
 from .targets import assign_things, resize_to
 
 
@@ -193,18 +193,8 @@ class KernelProposalHead(BaseModule):
             pos_preds.append(masks[b][pos])
             pos_targets.append(target['thing_masks'][gt_inds])
             pos_kernels.append((b, pos))
-        losses = {}
-        if self.loss_rank is not None:
-            losses['loss_rpn_rank'] = rank_loss(self.loss_rank, masks,
-                                                pos_kernels, pos_targets)
-        pos_preds = torch.cat(pos_preds)
-        pos_targets = torch.cat(pos_targets)
-        if len(pos_preds):
-            losses['loss_rpn_mask'] = self.loss_mask(pos_preds, pos_targets)
-            losses['loss_rpn_dice'] = self.loss_dice(pos_preds, pos_targets)
-        else:
-            losses['loss_rpn_mask'] = masks.sum() * 0
-            losses['loss_rpn_dice'] = masks.sum() * 0
+        losses = mask_losses(self, masks, pos_kernels, pos_preds,
+                             pos_targets, 'loss_rpn_')
         seg = resize_to(outputs['seg_preds'], size)
         seg_map = torch.stack([t['seg_map'] for t in targets])
         losses['loss_rpn_seg'] = self.loss_seg(

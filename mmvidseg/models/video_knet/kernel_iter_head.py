@@ -201,17 +201,9 @@ class KernelIterHead(BaseModule):
                 labels.reshape(-1),
                 weights.reshape(-1, c),
                 avg_factor=num_pos))
-        if self.loss_rank is not None:
-            losses['loss_rank'] = rank_loss(self.loss_rank, mask_preds,
-                                            pos_kernels, pos_targets)
-        pos_preds = torch.cat(pos_preds)
-        pos_targets = torch.cat(pos_targets)
-        if len(pos_preds):
-            losses['loss_mask'] = self.loss_mask(pos_preds, pos_targets)
-            losses['loss_dice'] = self.loss_dice(pos_preds, pos_targets)
-        else:
-            losses['loss_mask'] = mask_preds.sum() * 0
-            losses['loss_dice'] = mask_preds.sum() * 0
+        losses.update(
+            mask_losses(self, mask_preds, pos_kernels, pos_preds,
+                        pos_targets, 'loss_'))
         return losses
 
     def loss(self, results: List[Dict], init_mask_preds: Tensor,
@@ -251,6 +243,39 @@ class KernelIterHead(BaseModule):
             for b in range(len(targets))
         ]
         return losses, final
+
+
+def mask_losses(head, mask_preds: Tensor, pos_kernels: List[Tuple],
+                pos_preds: List[Tensor], pos_targets: List[Tensor],
+                prefix: str) -> Dict[str, Tensor]:
+    """Rank (when ``head.loss_rank`` is set), mask BCE and Dice losses of
+    the matched kernels, named ``{prefix}rank``, ``{prefix}mask`` and
+    ``{prefix}dice``.
+
+    Args:
+        head: The head holding ``loss_rank``, ``loss_mask``, ``loss_dice``.
+        mask_preds (Tensor): (B, K, [T,] H, W) mask logits of all kernels.
+        pos_kernels (list[tuple]): ``(image index, kernel indices (P,))``.
+        pos_preds (list[Tensor]): (P, [T,] H, W) logits of the matched
+            kernels, per image (and per thing/stuff group).
+        pos_targets (list[Tensor]): Their (P, [T,] H, W) target masks.
+
+    Returns:
+        dict[str, Tensor]: The losses; zero (with gradient) without
+        matched kernels.
+    """
+    losses = {}
+    if head.loss_rank is not None:
+        losses[f'{prefix}rank'] = rank_loss(head.loss_rank, mask_preds,
+                                            pos_kernels, pos_targets)
+    preds, targets = torch.cat(pos_preds), torch.cat(pos_targets)
+    if len(preds):
+        losses[f'{prefix}mask'] = head.loss_mask(preds, targets)
+        losses[f'{prefix}dice'] = head.loss_dice(preds, targets)
+    else:
+        losses[f'{prefix}mask'] = mask_preds.sum() * 0
+        losses[f'{prefix}dice'] = mask_preds.sum() * 0
+    return losses
 
 
 def rank_loss(loss_fn, mask_preds: Tensor, pos_kernels: List[Tuple],
