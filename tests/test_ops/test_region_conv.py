@@ -125,6 +125,24 @@ def test_cpp_large_tiles_and_channels_last():
         torch.testing.assert_close(xi.grad, xr.grad, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.skipif(not CPU_EXT, reason='the C++ region_conv is not built')
+def test_cpp_channels_last_weight():
+    """A channels-last weight (a model converted with
+    ``.to(memory_format=torch.channels_last)``) gives the same output and
+    gradients; its gradient keeps the weight's layout."""
+    x, weight, bias, mask, args = _conv_case(
+        12, n=2, c_in=5, c_out=7, h=20, w=24, density=0.3)
+    grads = []
+    for w in (weight, weight.contiguous(memory_format=torch.channels_last)):
+        xi, wi = x.clone().requires_grad_(), w.clone().requires_grad_()
+        out = region_conv2d(xi, mask, wi, bias, *args, impl='ext')
+        out.backward(torch.ones_like(out))
+        grads.append((out, xi.grad, wi.grad))
+    for a, b in zip(*grads):
+        torch.testing.assert_close(b, a, rtol=1e-5, atol=1e-5)
+    assert grads[1][2].is_contiguous(memory_format=torch.channels_last)
+
+
 @pytest.mark.parametrize('device,impl', IMPLS)
 @pytest.mark.parametrize('geometry', GEOMETRIES[:3] + GEOMETRIES[4:])
 def test_gradcheck(device, impl, geometry):

@@ -112,6 +112,13 @@ def memory_format_of(t: Tensor) -> torch.memory_format:
             if _is_channels_last(t) else torch.contiguous_format)
 
 
+def _kernel_weight(weight: Tensor) -> Tensor:
+    """The weight as the kernel takes it: the CPU kernel passes it to
+    ``at::conv2d`` (any layout, so a channels-last weight is not copied on
+    every call); the CUDA kernel reads it as NCHW-contiguous memory."""
+    return weight if weight.device.type == 'cpu' else weight.contiguous()
+
+
 def _dense(t: Tensor) -> Tensor:
     """``t`` itself when stored NCHW or channels-last, else a copy."""
     return t if t.is_contiguous() or _is_channels_last(t) else t.contiguous()
@@ -201,7 +208,7 @@ class RegionConv2dFunction(Function):
         ctx.has_bias = bias is not None
         ctx.save_for_backward(input, index, weight)
         return ext.forward(
-            _dense(input), index, weight.contiguous(), bias, *geometry)
+            _dense(input), index, _kernel_weight(weight), bias, *geometry)
 
     @staticmethod
     @once_differentiable
@@ -211,7 +218,8 @@ class RegionConv2dFunction(Function):
         need_bias = need_bias and ctx.has_bias
         ext = load_ext('region_conv')
         grad_input, grad_weight, grad_bias = ext.backward(
-            grad_out.contiguous(), _dense(input), index, weight.contiguous(),
+            grad_out.contiguous(), _dense(input), index,
+            _kernel_weight(weight),
             *ctx.geometry, need_input, need_weight, need_bias)
         return (grad_input if need_input else None, None,
                 grad_weight if need_weight else None,

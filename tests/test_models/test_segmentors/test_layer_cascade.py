@@ -327,6 +327,23 @@ def test_channels_last_gives_the_same_logits():
         torch.testing.assert_close(l_out, l_ref, rtol=1e-4, atol=1e-4)
 
 
+def test_channels_last_model_converts_weights_and_loads_nchw_state():
+    nchw = _build(seed=5).eval()
+    model = _build(seed=1, channels_last=True).eval()
+    convs = [p for p in model.parameters() if p.dim() == 4]
+    assert convs and all(
+        p.is_contiguous(memory_format=torch.channels_last) for p in convs)
+    # a checkpoint saved from any layout loads, keeping channels-last
+    model.load_state_dict(nchw.state_dict())
+    assert all(
+        p.is_contiguous(memory_format=torch.channels_last) for p in convs)
+    frames = _randn(1, 3, 48, 64)
+    with torch.no_grad():
+        ref = nchw.cascade(frames, 1.0)[-1][1]
+        out = model.cascade(frames, 1.0)[-1][1]
+    torch.testing.assert_close(out, ref, rtol=1e-4, atol=1e-4)
+
+
 @pytest.mark.parametrize('low,size,crop,align_corners', [
     ((8, 12), (64, 96), (0, 0, 64, 96), False),
     ((7, 9), (50, 70), (3, 5, 40, 61), False),
