@@ -1,12 +1,11 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """The main job and the distributed tools, run as a user runs them."""
-import json
 import os
 import os.path as osp
-import socket
-import subprocess
 
 import pytest
+
+from mmvidseg.testing.cli import free_port, last_json_line, run_checked
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(ROOT, 'configs', 'frame_baseline',
@@ -27,41 +26,21 @@ def _data_opts(root):
     ]
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return str(s.getsockname()[1])
-
-
-def _run(cmd, **kwargs):
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, cwd=ROOT, timeout=1800, **kwargs)
-    assert proc.returncode == 0, (proc.stdout[-2000:] + proc.stderr[-4000:])
-    return proc
-
-
-def _last_json_line(text):
-    for line in reversed(text.strip().splitlines()):
-        if line.startswith('{'):
-            return json.loads(line)
-    raise AssertionError(f'no JSON metrics in:\n{text[-2000:]}')
-
-
 @pytest.mark.slow
 def test_main_job_learns(tmp_path, python):
     """`make demo`'s steps: toy data, 1000 iterations, evaluation. The README
     states mIoU ~84 on this data; we require >= 75 to allow for noise."""
     data = tmp_path / 'toy_vspw'
-    _run([python, 'tools/misc/generate_toy_data.py', 'vspw', str(data),
+    run_checked(cwd=ROOT, cmd=[python, 'tools/misc/generate_toy_data.py', 'vspw', str(data),
           '--num-train', '16', '--num-val', '4', '--frames', '20'],
          env=_env())
     work = tmp_path / 'work'
-    _run([python, 'tools/train.py', CONFIG, '--work-dir', str(work),
+    run_checked(cwd=ROOT, cmd=[python, 'tools/train.py', CONFIG, '--work-dir', str(work),
           '--cfg-options', *_data_opts(data)], env=_env('2'))
-    out = _run([python, 'tools/test.py', CONFIG, str(work / 'iter_1000.pth'),
+    out = run_checked(cwd=ROOT, cmd=[python, 'tools/test.py', CONFIG, str(work / 'iter_1000.pth'),
                 '--work-dir', str(work), '--cfg-options', *_data_opts(data)],
                env=_env('2'))
-    metrics = _last_json_line(out.stdout)
+    metrics = last_json_line(out.stdout)
     assert metrics['mIoU'] >= 75.0, metrics
     assert metrics['mVC8'] >= 90.0, metrics
 
@@ -72,25 +51,25 @@ def test_dist_train_and_test_with_two_cpu_processes(tmp_path, python,
     """dist_train.sh trains with 2 gloo processes; evaluating its checkpoint
     with 2 processes gives exactly the single-process numbers."""
     work = tmp_path / 'dist'
-    env = dict(_env(), PYTHON=python, PORT=_free_port())
+    env = dict(_env(), PYTHON=python, PORT=free_port())
     opts = _data_opts(toy_vspw_root) + [
         'train_cfg.max_iters=30', 'train_cfg.val_interval=30',
         'default_hooks.checkpoint.interval=30', 'train_dataloader.batch_size=2'
     ]
-    train = _run(['bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir',
+    train = run_checked(cwd=ROOT, cmd=['bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir',
                   str(work), '--cfg-options', *opts], env=env)
     log = train.stdout + train.stderr
     assert 'Distributed training: True' in log and 'GPU number: 2' in log
     assert "dist_cfg: {'backend': 'gloo'}" in log
     ckpt = str(work / 'iter_30.pth')
 
-    single = _run([python, 'tools/test.py', CONFIG, ckpt, '--work-dir',
+    single = run_checked(cwd=ROOT, cmd=[python, 'tools/test.py', CONFIG, ckpt, '--work-dir',
                    str(tmp_path / 'single'), '--cfg-options',
                    *_data_opts(toy_vspw_root)], env=_env())
-    env['PORT'] = _free_port()
-    double = _run(['bash', 'tools/dist_test.sh', CONFIG, ckpt, '2',
+    env['PORT'] = free_port()
+    double = run_checked(cwd=ROOT, cmd=['bash', 'tools/dist_test.sh', CONFIG, ckpt, '2',
                    '--work-dir', str(tmp_path / 'double'), '--cfg-options',
                    *_data_opts(toy_vspw_root)], env=env)
-    m1, m2 = _last_json_line(single.stdout), _last_json_line(double.stdout)
+    m1, m2 = last_json_line(single.stdout), last_json_line(double.stdout)
     assert m1 == m2
     assert set(m1) >= {'mIoU', 'mVC8', 'mVC16'}

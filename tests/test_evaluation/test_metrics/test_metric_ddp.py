@@ -4,11 +4,12 @@
 import json
 import os
 import os.path as osp
-import socket
 import subprocess
 import sys
 
 import pytest
+
+from mmvidseg.testing.cli import free_port
 
 HERE = osp.dirname(osp.abspath(__file__))
 
@@ -46,9 +47,7 @@ if world > 1:
 def _run(tmp_path, world):
     script = tmp_path / 'rank.py'
     script.write_text(SCRIPT.format(here=HERE, parent=osp.dirname(HERE)))
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
+    port = free_port()
     procs = []
     for rank in range(world):
         env = dict(os.environ, RANK=str(rank), WORLD_SIZE=str(world),

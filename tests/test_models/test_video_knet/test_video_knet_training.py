@@ -3,11 +3,11 @@
 import json
 import os
 import os.path as osp
-import socket
-import subprocess
 import sys
 
 import pytest
+
+from mmvidseg.testing.cli import free_port, last_json_line, run_checked
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
@@ -23,29 +23,9 @@ def _env(threads='1'):
     return env
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return str(s.getsockname()[1])
-
-
-def _run(cmd, **kwargs):
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, cwd=ROOT, timeout=1800, **kwargs)
-    assert proc.returncode == 0, (proc.stdout[-2000:] + proc.stderr[-4000:])
-    return proc
-
-
-def _metrics(text):
-    for line in reversed(text.strip().splitlines()):
-        if line.startswith('{'):
-            return json.loads(line)
-    raise AssertionError(f'no JSON metrics in:\n{text[-2000:]}')
-
-
 def _toy(tmp_path, fmt, num_train=3, num_val=2, frames=4):
     data = tmp_path / fmt
-    _run([
+    run_checked(cwd=ROOT, cmd=[
         sys.executable, 'tools/misc/generate_toy_data.py', fmt,
         str(data), '--num-train',
         str(num_train), '--num-val',
@@ -75,13 +55,13 @@ def test_dist_train_tiny_vps_two_cpu_processes(tmp_path):
     2-process test of its checkpoint gives the single-process numbers."""
     root = _toy(tmp_path, 'kitti_step')
     work = tmp_path / 'dist'
-    env = dict(_env(), PYTHON=sys.executable, PORT=_free_port())
+    env = dict(_env(), PYTHON=sys.executable, PORT=free_port())
     opts = _data_opts(root) + [
         'train_cfg.max_iters=20', 'train_cfg.val_interval=20',
         'default_hooks.checkpoint.interval=20',
         'default_hooks.logger.interval=10'
     ]
-    train = _run([
+    train = run_checked(cwd=ROOT, cmd=[
         'bash', 'tools/dist_train.sh', VPS, '2', '--work-dir',
         str(work), '--cfg-options', *opts
     ], env=env)
@@ -90,16 +70,16 @@ def test_dist_train_tiny_vps_two_cpu_processes(tmp_path):
     assert "'backend': 'gloo'" in log
     assert 'loss_track' in log and 'VPQ' in log
     ckpt = str(work / 'iter_20.pth')
-    single = _run([
+    single = run_checked(cwd=ROOT, cmd=[
         sys.executable, 'tools/test.py', VPS, ckpt, '--work-dir',
         str(tmp_path / 'single'), '--cfg-options', *_data_opts(root)
     ], env=_env())
-    env['PORT'] = _free_port()
-    double = _run([
+    env['PORT'] = free_port()
+    double = run_checked(cwd=ROOT, cmd=[
         'bash', 'tools/dist_test.sh', VPS, ckpt, '2', '--work-dir',
         str(tmp_path / 'double'), '--cfg-options', *_data_opts(root)
     ], env=env)
-    m1, m2 = _metrics(single.stdout), _metrics(double.stdout)
+    m1, m2 = last_json_line(single.stdout), last_json_line(double.stdout)
     assert m1 == m2
     assert set(m1) >= {'VPQ', 'STQ', 'AQ', 'SQ'}
 
@@ -113,17 +93,17 @@ def test_tiny_vis_trains_and_writes_results(tmp_path):
         'train_cfg.max_iters=10', 'train_cfg.val_interval=10',
         'default_hooks.checkpoint.interval=10'
     ]
-    _run([
+    run_checked(cwd=ROOT, cmd=[
         sys.executable, 'tools/train.py', VIS, '--work-dir',
         str(work), '--cfg-options', *opts
     ], env=_env())
-    out = _run([
+    out = run_checked(cwd=ROOT, cmd=[
         sys.executable, 'tools/test.py', VIS,
         str(work / 'iter_10.pth'), '--work-dir',
         str(work), '--out-dir',
         str(tmp_path / 'sub'), '--cfg-options', *_data_opts(root)
     ], env=_env())
-    metrics = _metrics(out.stdout)
+    metrics = last_json_line(out.stdout)
     assert 'AP' in metrics
     results = json.load(open(tmp_path / 'sub' / 'results.json'))
     assert results and all(len(r['segmentations']) == 4 for r in results)
