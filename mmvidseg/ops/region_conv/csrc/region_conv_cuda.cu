@@ -33,6 +33,33 @@ inline int num_blocks(int64_t n) {
       std::min<int64_t>((n + kThreads - 1) / kThreads, int64_t(1) << 16));
 }
 
+// Column element e = r * T + s (r = c * kh * kw + k: input channel c and
+// kernel tap k; s: the s-th pixel of the tile starting at j0): the offset
+// of the NCHW input element it reads, or -1 where the tap falls in the
+// zero padding.
+__device__ __forceinline__ int64_t col_source(
+    int64_t e, const int64_t* __restrict__ index, int64_t j0, int64_t T,
+    int64_t C, int64_t H, int64_t W, int64_t out_h, int64_t out_w,
+    int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw,
+    int64_t dh, int64_t dw) {
+  const int64_t r = e / T;
+  const int64_t s = e - r * T;
+  const int64_t i = index[j0 + s];
+  const int64_t plane = out_h * out_w;
+  const int64_t n = i / plane;
+  const int64_t p = i - n * plane;
+  const int64_t oy = p / out_w;
+  const int64_t ox = p - oy * out_w;
+  const int64_t kk = kh * kw;
+  const int64_t c = r / kk;
+  const int64_t k = r - c * kk;
+  const int64_t iy = oy * sh - ph + (k / kw) * dh;
+  const int64_t ix = ox * sw - pw + (k % kw) * dw;
+  return (iy >= 0 && iy < H && ix >= 0 && ix < W)
+             ? ((n * C + c) * H + iy) * W + ix
+             : -1;
+}
+
 // cols (R, T) for pixels [j0, j0 + T); one thread per element.
 template <typename scalar_t>
 __global__ void region_im2col_kernel(const scalar_t* __restrict__ x,
@@ -44,24 +71,11 @@ __global__ void region_im2col_kernel(const scalar_t* __restrict__ x,
                                      int64_t ph, int64_t pw, int64_t dh,
                                      int64_t dw, scalar_t* __restrict__ cols) {
   const int64_t total = R * T;
-  const int64_t plane = out_h * out_w;
-  const int64_t kk = kh * kw;
   for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < total;
        e += int64_t(blockDim.x) * gridDim.x) {
-    const int64_t r = e / T;
-    const int64_t s = e - r * T;
-    const int64_t i = index[j0 + s];
-    const int64_t n = i / plane;
-    const int64_t p = i - n * plane;
-    const int64_t oy = p / out_w;
-    const int64_t ox = p - oy * out_w;
-    const int64_t c = r / kk;
-    const int64_t k = r - c * kk;
-    const int64_t iy = oy * sh - ph + (k / kw) * dh;
-    const int64_t ix = ox * sw - pw + (k % kw) * dw;
-    cols[e] = (iy >= 0 && iy < H && ix >= 0 && ix < W)
-                  ? x[((n * C + c) * H + iy) * W + ix]
-                  : scalar_t(0);
+    const int64_t off = col_source(e, index, j0, T, C, H, W, out_h, out_w,
+                                   kh, kw, sh, sw, ph, pw, dh, dw);
+    cols[e] = off >= 0 ? x[off] : scalar_t(0);
   }
 }
 
@@ -76,24 +90,11 @@ __global__ void region_col2im_kernel(const scalar_t* __restrict__ gcols,
                                      int64_t ph, int64_t pw, int64_t dh,
                                      int64_t dw, scalar_t* __restrict__ gx) {
   const int64_t total = R * T;
-  const int64_t plane = out_h * out_w;
-  const int64_t kk = kh * kw;
   for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < total;
        e += int64_t(blockDim.x) * gridDim.x) {
-    const int64_t r = e / T;
-    const int64_t s = e - r * T;
-    const int64_t i = index[j0 + s];
-    const int64_t n = i / plane;
-    const int64_t p = i - n * plane;
-    const int64_t oy = p / out_w;
-    const int64_t ox = p - oy * out_w;
-    const int64_t c = r / kk;
-    const int64_t k = r - c * kk;
-    const int64_t iy = oy * sh - ph + (k / kw) * dh;
-    const int64_t ix = ox * sw - pw + (k % kw) * dw;
-    if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
-      gpuAtomicAdd(gx + ((n * C + c) * H + iy) * W + ix, gcols[e]);
-    }
+    const int64_t off = col_source(e, index, j0, T, C, H, W, out_h, out_w,
+                                   kh, kw, sh, sw, ph, pw, dh, dw);
+    if (off >= 0) gpuAtomicAdd(gx + off, gcols[e]);
   }
 }
 
