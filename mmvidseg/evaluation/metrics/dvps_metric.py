@@ -6,7 +6,9 @@ import numpy as np
 from mmvidseg.registry import METRICS
 from ..functional.dvpq import (DVPQ_DEPTH_THRESHOLDS, DVPQ_WINDOWS,
                                DVPQVideo, DVPQVideoStats, dvpq_summarize)
-from .video_stream_metric import VideoStreamMetric, frame_field, pixel_map
+from .video_stream_metric import (VideoStreamMetric, frame_field,
+                                  num_classes_of, pixel_map,
+                                  thing_class_ids)
 
 
 @METRICS.register_module()
@@ -63,16 +65,11 @@ class DVPSMetric(VideoStreamMetric):
 
     @property
     def num_classes(self) -> int:
-        if self._num_classes is not None:
-            return self._num_classes
-        return len(self.dataset_meta['classes'])
+        return num_classes_of(self._num_classes, self.dataset_meta)
 
     @property
     def thing_classes(self) -> List[int]:
-        if self._thing_classes is not None:
-            return [int(c) for c in self._thing_classes]
-        classes = list(self.dataset_meta['classes'])
-        return [classes.index(c) for c in self.dataset_meta['thing_classes']]
+        return thing_class_ids(self._thing_classes, self.dataset_meta)
 
     def new_video(self, video_id, frame) -> DVPQVideo:
         return DVPQVideo(self.num_classes, self.windows,

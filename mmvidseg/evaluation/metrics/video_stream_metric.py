@@ -74,6 +74,23 @@ def instance_field(instances, *names):
     return None
 
 
+def num_classes_of(given: Optional[int], dataset_meta: dict) -> int:
+    """``given`` when set, else the length of ``dataset_meta['classes']``."""
+    if given is not None:
+        return given
+    return len(dataset_meta['classes'])
+
+
+def thing_class_ids(given: Optional[Sequence[int]],
+                    dataset_meta: dict) -> List[int]:
+    """``given`` when set, else the indices of ``dataset_meta
+    ['thing_classes']`` in ``dataset_meta['classes']``."""
+    if given is not None:
+        return [int(c) for c in given]
+    classes = list(dataset_meta['classes'])
+    return [classes.index(c) for c in dataset_meta['thing_classes']]
+
+
 def _sort_key(key) -> Tuple[str, Any]:
     return (type(key).__name__, key)
 

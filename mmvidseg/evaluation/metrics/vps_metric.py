@@ -8,7 +8,8 @@ from ..functional.stq import STQVideo, stq_summarize
 from ..functional.vpq import (VIPSEG_WINDOWS, VPQVideo, pair_table,
                               vpq_summarize)
 from .video_stream_metric import (VideoStreamMetric, frame_field,
-                                  pixel_map)
+                                  num_classes_of, pixel_map,
+                                  thing_class_ids)
 
 
 class _VPSState:
@@ -82,16 +83,11 @@ class VPSMetric(VideoStreamMetric):
 
     @property
     def num_classes(self) -> int:
-        if self._num_classes is not None:
-            return self._num_classes
-        return len(self.dataset_meta['classes'])
+        return num_classes_of(self._num_classes, self.dataset_meta)
 
     @property
     def thing_classes(self) -> List[int]:
-        if self._thing_classes is not None:
-            return [int(c) for c in self._thing_classes]
-        classes = list(self.dataset_meta['classes'])
-        return [classes.index(c) for c in self.dataset_meta['thing_classes']]
+        return thing_class_ids(self._thing_classes, self.dataset_meta)
 
     @property
     def categories(self) -> List[dict]:

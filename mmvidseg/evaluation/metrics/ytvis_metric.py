@@ -7,7 +7,7 @@ from pycocotools import mask as mask_utils
 from mmvidseg.registry import METRICS
 from ..functional.ytvis import YTVISVideo, YTVISVideoStats, ytvis_summarize
 from .video_stream_metric import (VideoStreamMetric, frame_field,
-                                  instance_field)
+                                  instance_field, num_classes_of)
 
 
 def _encode(masks: np.ndarray) -> List[dict]:
@@ -60,9 +60,7 @@ class YouTubeVISVideoMetric(VideoStreamMetric):
 
     @property
     def num_classes(self) -> int:
-        if self._num_classes is not None:
-            return self._num_classes
-        return len(self.dataset_meta['classes'])
+        return num_classes_of(self._num_classes, self.dataset_meta)
 
     def new_video(self, video_id, frame) -> _TrackState:
         return _TrackState(video_id)
