@@ -666,10 +666,11 @@ def _check_sizes(sizes: List, m0: int, m1: int, is_gt: np.ndarray,
                          f'different sizes: {sorted(g_sizes)}')
 
 
-def _pycocotools_intersections(rles, sizes, sel, slot, m_gt, m_first):
+def _pycocotools_intersections(rles, sizes, key, both, sel, m_gt, m_first):
     """Areas and same-slot intersections with pycocotools (no kernel):
     one ``area`` call per 255 masks, one ``iou`` call per video."""
     area = _areas(rles)
+    slot = np.searchsorted(both, key[sel])  # dense, grouped by video
     sel_first = np.searchsorted(sel, m_first)
     pairs = []
     for v in range(len(m_first) - 1):
@@ -691,7 +692,7 @@ def _pycocotools_intersections(rles, sizes, sel, slot, m_gt, m_first):
 
 
 def _kernel_intersections(rles, sizes, key, sel, m_gt, owner, frame,
-                          t_video, t_gt, num_videos, items, where):
+                          t_video, t_gt, items, where):
     """Areas and same-slot intersections with the ``rle`` kernel: each
     string decoded once, slots in parallel."""
     op_key = np.full(len(rles), -1, np.int64)
@@ -709,7 +710,7 @@ def _kernel_intersections(rles, sizes, key, sel, m_gt, owner, frame,
             f'is not a valid compressed RLE of size {list(sizes[e.index])}'
         ) from None
     pair_video = t_video[owner[pg]]
-    bounds = np.searchsorted(pair_video, np.arange(num_videos + 1))
+    bounds = np.searchsorted(pair_video, np.arange(len(items) + 1))
     pairs = [(pd[a:b], pg[a:b], inter[a:b].astype(np.float64))
              if b > a else None for a, b in zip(bounds[:-1], bounds[1:])]
     return area.astype(np.float64), pairs
@@ -718,12 +719,13 @@ def _kernel_intersections(rles, sizes, key, sel, m_gt, owner, frame,
 def _json_stats(items: List[tuple], where: str) -> List[YTVISVideoStats]:
     """The statistics of the videos of a ground-truth/results JSON pair.
 
-    The same numbers as feeding their frames to :class:`YTVISVideo`, with
-    few pycocotools calls: one ``area`` call per 255 masks of the whole
-    dataset and one ``iou`` call per video (see :func:`_slot_intersections`)
-    on the masks of the (category, frame) slots that have both a
-    ground-truth and a predicted mask. The IoU of two different categories
-    is never used; it is left 0 in ``iou``.
+    The same numbers as feeding their frames to :class:`YTVISVideo`. Only
+    the masks of the (category, frame) slots that have both a ground-truth
+    and a predicted mask are intersected: by the ``rle`` kernel in one call
+    for the dataset, or without it with one pycocotools ``area`` call per
+    255 masks and one ``iou`` call per video (see
+    :func:`_slot_intersections`). The IoU of two different categories is
+    never used; it is left 0 in ``iou``.
 
     Args:
         items (List[tuple]): ``(video_id, height, width, gt_anns,
@@ -761,12 +763,11 @@ def _json_stats(items: List[tuple], where: str) -> List[YTVISVideoStats]:
     _, t_cat_idx = np.unique(np.array(t_cat, np.int64),
                              return_inverse=True)
     cell = t_video * (int(t_cat_idx.max(initial=0)) + 1) + t_cat_idx
-    # the masks of the slots with masks on both sides (one iou call per
-    # video); all areas from area calls
+    # the masks of the slots with masks on both sides: only their pairs
+    # are intersected
     key = cell[owner] * (int(frame.max(initial=0)) + 1) + frame
     both = np.intersect1d(key[m_gt], key[~m_gt])
     sel = np.flatnonzero(np.isin(key, both))
-    slot = np.searchsorted(both, key[sel])  # dense, grouped by video
     for v, (vid, h, w, gt_anns, dt_anns) in enumerate(items):
         m0, m1 = m_first[v], m_first[v + 1]
         if m1 > m0:
@@ -774,9 +775,9 @@ def _json_stats(items: List[tuple], where: str) -> List[YTVISVideoStats]:
     if load_ext('rle') is not None:
         area, pairs = _kernel_intersections(rles, sizes, key, sel, m_gt,
                                             owner, frame, t_video, t_gt,
-                                            len(items), items, where)
+                                            items, where)
     else:
-        area, pairs = _pycocotools_intersections(rles, sizes, sel, slot,
+        area, pairs = _pycocotools_intersections(rles, sizes, key, both, sel,
                                                  m_gt, m_first)
     total = np.bincount(owner, weights=area, minlength=n)
     nz = area > 0
