@@ -53,10 +53,10 @@ import json
 import os
 import os.path as osp
 import sys
-from xml.etree import ElementTree as ET
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from imagenet_vid2cocovid import default_categories  # noqa: E402
+from imagenet_vid2cocovid import (_text, default_categories,  # noqa: E402
+                                  parse_xml)
 
 DEFAULT_LIST = osp.join('Lists', 'DET_train_30classes.txt')
 
@@ -116,14 +116,12 @@ def read_image_list(path: str) -> list:
 
 
 def _int(node, tag: str, path: str) -> int:
-    child = node.find(tag)
-    if child is None or child.text is None:
-        raise ValueError(f'{path}: <{node.tag}> has no <{tag}>')
+    text = _text(node, tag, path)
     try:
-        return int(float(child.text))
+        return int(float(text))
     except ValueError:
         raise ValueError(f'{path}: <{tag}> is not a number: '
-                         f'{child.text!r}') from None
+                         f'{text!r}') from None
 
 
 def read_det_xml(path: str) -> tuple:
@@ -131,12 +129,7 @@ def read_det_xml(path: str) -> tuple:
 
     Box corners are the XML's inclusive pixel coordinates.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'annotation {path} does not exist')
-    try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError as e:
-        raise ValueError(f'{path} is not valid XML: {e}') from None
+    root = parse_xml(path)
     size = root.find('size')
     if size is None:
         raise ValueError(f'{path}: <{root.tag}> has no <size>')

@@ -99,14 +99,20 @@ def _text(node, tag: str, path: str) -> str:
     return child.text.strip()
 
 
-def read_xml(path: str, wnid_to_cat: dict) -> tuple:
-    """``(width, height, objects)`` of one frame's annotation."""
+def parse_xml(path: str) -> ET.Element:
+    """The root element of an ILSVRC annotation file (clear errors for a
+    missing file or invalid XML)."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'annotation {path} does not exist')
     try:
-        root = ET.parse(path).getroot()
+        return ET.parse(path).getroot()
     except ET.ParseError as e:
         raise ValueError(f'{path} is not valid XML: {e}') from None
+
+
+def read_xml(path: str, wnid_to_cat: dict) -> tuple:
+    """``(width, height, objects)`` of one frame's annotation."""
+    root = parse_xml(path)
     size = root.find('size')
     if size is None:
         raise ValueError(f'{path}: <annotation> has no <size>')
