@@ -45,10 +45,9 @@ pip install -q "$(pin mmengine)" "$(pin mmdet)" "$(pin mmsegmentation)" \
 pip install -q --no-build-isolation -e .
 if command -v c++ >/dev/null || command -v g++ >/dev/null; then
   "$VENV/bin/python" - <<'PY'
-import pathlib, sys
-from mmvidseg.ops.utils import load_ext
-ops = sorted(p.parent.name for p in pathlib.Path('mmvidseg/ops').glob('*/csrc'))
-missing = [op for op in ops if load_ext(op) is None]
+import sys
+from mmvidseg.ops.utils import compiled_ops, load_ext
+missing = [op for op in compiled_ops() if load_ext(op) is None]
 if missing:
     sys.exit(f'[install] a C++ compiler is present but the ops {missing} were '
              'not built: run `.venv/bin/python -m pip install -v '

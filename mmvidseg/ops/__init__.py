@@ -8,6 +8,6 @@ autograd ``Function``, an ``nn.Module`` and its kernels in ``csrc/``
 (``mmcv.ops.MultiScaleDeformableAttention``, ``RoIAlign``...) are used
 directly from mmcv.
 """
-from .utils import ext_available, load_ext
+from .utils import compiled_ops, ext_available, load_ext
 
-__all__ = ['ext_available', 'load_ext']
+__all__ = ['compiled_ops', 'ext_available', 'load_ext']

@@ -1,8 +1,19 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+import glob
 import importlib
+import os.path as osp
 import warnings
 from functools import lru_cache
-from typing import Optional
+from typing import List, Optional
+
+
+def compiled_ops() -> List[str]:
+    """Names of the ops that have C++/CUDA sources (``<op>/csrc``), i.e.
+    the extensions ``setup.py`` builds when a compiler is present."""
+    here = osp.dirname(osp.abspath(__file__))
+    return sorted(
+        osp.basename(osp.dirname(d))
+        for d in glob.glob(osp.join(here, '*', 'csrc')))
 
 
 @lru_cache(maxsize=None)
