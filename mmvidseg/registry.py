@@ -2,100 +2,53 @@
 """mmvidseg's registries, each a child of mmengine's root registry.
 
 Modules of mmdet, mmseg and mmcv stay reachable from mmvidseg configs by
-scope prefix, e.g. ``type='mmdet.HungarianAssigner'``. The ``locations``
-are imported lazily the first time a registry is used with the
-``mmvidseg`` scope, so configs need no ``custom_imports``.
+scope prefix, e.g. ``type='mmdet.HungarianAssigner'``. A registry's
+``locations`` (the package that defines its modules) is imported lazily the
+first time the registry is used with the ``mmvidseg`` scope, so configs need
+no ``custom_imports``. Registries without ``locations`` have no mmvidseg
+module yet: look-ups fall through to mmengine's (runners, loops, hooks,
+optimizers, schedulers, visualizers, inferencers).
 """
-from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
-from mmengine.registry import DATASETS as MMENGINE_DATASETS
-from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
-from mmengine.registry import HOOKS as MMENGINE_HOOKS
-from mmengine.registry import INFERENCERS as MMENGINE_INFERENCERS
-from mmengine.registry import LOG_PROCESSORS as MMENGINE_LOG_PROCESSORS
-from mmengine.registry import LOOPS as MMENGINE_LOOPS
-from mmengine.registry import METRICS as MMENGINE_METRICS
-from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
-from mmengine.registry import MODELS as MMENGINE_MODELS
-from mmengine.registry import \
-    OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
-from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
-from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
-from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
-from mmengine.registry import \
-    RUNNER_CONSTRUCTORS as MMENGINE_RUNNER_CONSTRUCTORS
-from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
-from mmengine.registry import TASK_UTILS as MMENGINE_TASK_UTILS
-from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
-from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
-from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
-from mmengine.registry import \
-    WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
+from mmengine import registry as _root
 from mmengine.registry import Registry
 
-RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS)
-RUNNER_CONSTRUCTORS = Registry(
-    'runner constructor', parent=MMENGINE_RUNNER_CONSTRUCTORS)
-LOOPS = Registry(
-    'loop', parent=MMENGINE_LOOPS, locations=['mmvidseg.engine'])
-HOOKS = Registry(
-    'hook', parent=MMENGINE_HOOKS, locations=['mmvidseg.engine'])
 
-DATASETS = Registry(
-    'dataset', parent=MMENGINE_DATASETS, locations=['mmvidseg.datasets'])
-DATA_SAMPLERS = Registry(
-    'data sampler',
-    parent=MMENGINE_DATA_SAMPLERS,
-    locations=['mmvidseg.datasets'])
-TRANSFORMS = Registry(
-    'transform',
-    parent=MMENGINE_TRANSFORMS,
-    locations=['mmvidseg.datasets.transforms'])
+def _child(name: str, parent: Registry, *locations: str) -> Registry:
+    """A registry named ``name`` under mmengine's ``parent``."""
+    return Registry(name, parent=parent, locations=list(locations))
 
-MODELS = Registry('model', parent=MMENGINE_MODELS,
-                  locations=['mmvidseg.models'])
-MODEL_WRAPPERS = Registry(
-    'model_wrapper',
-    parent=MMENGINE_MODEL_WRAPPERS,
-    locations=['mmvidseg.models'])
-WEIGHT_INITIALIZERS = Registry(
-    'weight initializer',
-    parent=MMENGINE_WEIGHT_INITIALIZERS,
-    locations=['mmvidseg.models'])
-TASK_UTILS = Registry(
-    'task util', parent=MMENGINE_TASK_UTILS, locations=['mmvidseg.models'])
 
-OPTIMIZERS = Registry(
-    'optimizer', parent=MMENGINE_OPTIMIZERS, locations=['mmvidseg.engine'])
-OPTIM_WRAPPERS = Registry(
-    'optim_wrapper',
-    parent=MMENGINE_OPTIM_WRAPPERS,
-    locations=['mmvidseg.engine'])
-OPTIM_WRAPPER_CONSTRUCTORS = Registry(
-    'optimizer wrapper constructor',
-    parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
-    locations=['mmvidseg.engine'])
-PARAM_SCHEDULERS = Registry(
-    'parameter scheduler',
-    parent=MMENGINE_PARAM_SCHEDULERS,
-    locations=['mmvidseg.engine'])
+_DATA = 'mmvidseg.datasets'
+_MODELS = 'mmvidseg.models'
 
-METRICS = Registry(
-    'metric', parent=MMENGINE_METRICS, locations=['mmvidseg.evaluation'])
-EVALUATOR = Registry(
-    'evaluator', parent=MMENGINE_EVALUATOR,
-    locations=['mmvidseg.evaluation'])
+# runtime: nothing of our own yet, mmengine's modules through the parents
+RUNNERS = _child('runner', _root.RUNNERS)
+RUNNER_CONSTRUCTORS = _child('runner constructor', _root.RUNNER_CONSTRUCTORS)
+LOOPS = _child('loop', _root.LOOPS)
+HOOKS = _child('hook', _root.HOOKS)
+LOG_PROCESSORS = _child('log_processor', _root.LOG_PROCESSORS)
+OPTIMIZERS = _child('optimizer', _root.OPTIMIZERS)
+OPTIM_WRAPPERS = _child('optim_wrapper', _root.OPTIM_WRAPPERS)
+OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
+                                    _root.OPTIM_WRAPPER_CONSTRUCTORS)
+PARAM_SCHEDULERS = _child('parameter scheduler', _root.PARAM_SCHEDULERS)
+VISUALIZERS = _child('visualizer', _root.VISUALIZERS)
+VISBACKENDS = _child('vis_backend', _root.VISBACKENDS)
+INFERENCERS = _child('inferencer', _root.INFERENCERS)
 
-VISUALIZERS = Registry(
-    'visualizer',
-    parent=MMENGINE_VISUALIZERS,
-    locations=['mmvidseg.visualization'])
-VISBACKENDS = Registry(
-    'vis_backend',
-    parent=MMENGINE_VISBACKENDS,
-    locations=['mmvidseg.visualization'])
-LOG_PROCESSORS = Registry(
-    'log_processor',
-    parent=MMENGINE_LOG_PROCESSORS,
-    locations=['mmvidseg.engine'])
-INFERENCERS = Registry(
-    'inferencer', parent=MMENGINE_INFERENCERS, locations=['mmvidseg.apis'])
+# data
+DATASETS = _child('dataset', _root.DATASETS, _DATA)
+DATA_SAMPLERS = _child('data sampler', _root.DATA_SAMPLERS, _DATA)
+TRANSFORMS = _child('transform', _root.TRANSFORMS,
+                    'mmvidseg.datasets.transforms')
+
+# models
+MODELS = _child('model', _root.MODELS, _MODELS)
+MODEL_WRAPPERS = _child('model_wrapper', _root.MODEL_WRAPPERS, _MODELS)
+WEIGHT_INITIALIZERS = _child('weight initializer',
+                             _root.WEIGHT_INITIALIZERS, _MODELS)
+TASK_UTILS = _child('task util', _root.TASK_UTILS, _MODELS)
+
+# evaluation
+METRICS = _child('metric', _root.METRICS, 'mmvidseg.evaluation')
+EVALUATOR = _child('evaluator', _root.EVALUATOR, 'mmvidseg.evaluation')

@@ -1,8 +1,17 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+"""mmvidseg's models, by role.
+
+* ``video_models/``: one top-level model per method (what a config's
+  ``model.type`` names), all built on :class:`BaseVideoModel`.
+* ``backbones/``, ``necks/``, ``heads/``, ``trackers/``, ``losses/``,
+  ``layers/``, ``data_preprocessors/``: the parts they share.
+"""
 from .backbones import *  # noqa: F401,F403
 from .data_preprocessors import *  # noqa: F401,F403
-from .decode_heads import *  # noqa: F401,F403
-from .frame_synthesis import *  # noqa: F401,F403
-from .segmentors import *  # noqa: F401,F403
+from .heads import *  # noqa: F401,F403
+from .layers import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403
+from .necks import *  # noqa: F401,F403
+from .trackers import *  # noqa: F401,F403
 from .utils import *  # noqa: F401,F403
-from .video_knet import *  # noqa: F401,F403
+from .video_models import *  # noqa: F401,F403

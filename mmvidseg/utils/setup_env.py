@@ -14,10 +14,8 @@ def register_all_modules(init_default_scope: bool = True) -> None:
             when another scope is current). Defaults to True.
     """
     import mmvidseg.datasets  # noqa: F401,F403
-    import mmvidseg.engine  # noqa: F401,F403
     import mmvidseg.evaluation  # noqa: F401,F403
     import mmvidseg.models  # noqa: F401,F403
-    import mmvidseg.visualization  # noqa: F401,F403
 
     if not init_default_scope:
         return

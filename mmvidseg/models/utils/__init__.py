@@ -1,4 +1,8 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-from .video import frames_from_video, is_video_batch, key_frame_indices
+from .panoptic import panoptic_merge, semantic_argmax
+from .video import frames_from_video, key_frame_indices
 
-__all__ = ['frames_from_video', 'is_video_batch', 'key_frame_indices']
+__all__ = [
+    'frames_from_video', 'key_frame_indices', 'panoptic_merge',
+    'semantic_argmax'
+]

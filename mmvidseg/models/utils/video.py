@@ -43,10 +43,6 @@ def frames_from_video(
     return frames, frame_samples
 
 
-def is_video_batch(inputs: Tensor) -> bool:
-    """Whether ``inputs`` is a batch of clips, shape (N, T, C, H, W)."""
-    return inputs.dim() == 5
-
 
 def key_frame_indices(data_samples: list, num_frames: int) -> List[int]:
     """Flat indices of each clip's key frames in ``frames_from_video`` order.

@@ -9,7 +9,7 @@ from torch import Tensor
 from mmvidseg.ops.region_conv import (gather_pixels, memory_format_of,
                                       scatter_pixels)
 from mmvidseg.registry import MODELS
-from ..backbones.region_resnet import conv_module_rows, linear_rows
+from ..layers.region_resnet import conv_module_rows, linear_rows
 
 
 @MODELS.register_module()

@@ -9,7 +9,7 @@ from torch import Tensor
 
 from mmvidseg.registry import MODELS, TASK_UTILS
 from .kernel_iter_head import mask_losses
-from .targets import assign_things, resize_to
+from .kernel_targets import assign_things, resize_to
 
 
 @MODELS.register_module()
@@ -47,7 +47,7 @@ class KernelProposalHead(BaseModule):
         loss_seg (dict): Semantic loss config (``ignore_index`` 255 is used
             for void pixels).
         loss_rank (dict, optional): Rank loss over the thing proposals (see
-            :func:`~mmvidseg.models.video_knet.kernel_iter_head.rank_loss`).
+            :func:`~mmvidseg.models.heads.kernel_iter_head.rank_loss`).
             Defaults to None.
         init_cfg (dict, optional): Initialisation config.
     """
@@ -175,7 +175,7 @@ class KernelProposalHead(BaseModule):
         Args:
             outputs (dict): Output of :meth:`forward`.
             targets (list[dict]): Per image, from
-                :func:`~mmvidseg.models.video_knet.targets.frame_targets`:
+                :func:`~mmvidseg.models.heads.kernel_targets.frame_targets`:
                 ``thing_masks`` (K, H', W') soft masks, ``thing_labels``
                 (K,), ``seg_map`` (H', W') long labels with 255 on void.
 

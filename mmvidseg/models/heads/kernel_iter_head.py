@@ -7,7 +7,7 @@ from mmengine.model import BaseModule, ModuleList
 from torch import Tensor
 
 from mmvidseg.registry import MODELS, TASK_UTILS
-from .targets import assign_things, resize_to
+from .kernel_targets import assign_things, resize_to
 
 
 @MODELS.register_module()

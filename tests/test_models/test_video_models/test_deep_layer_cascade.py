@@ -12,7 +12,7 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-from mmvidseg.models.backbones import region_block_forward, split_resnet
+from mmvidseg.models.layers import region_block_forward, split_resnet
 from mmvidseg.registry import MODELS
 
 CONFIG_DIR = osp.join(
@@ -181,7 +181,7 @@ def test_early_decisions_keep_earlier_logits():
 
 
 def _stage1_features(model, frames):
-    from mmvidseg.models.backbones import resnet_stem_forward, run_blocks
+    from mmvidseg.models.layers import resnet_stem_forward, run_blocks
     return run_blocks(model.stages[0],
                       resnet_stem_forward(model.backbone, frames), None)
 
@@ -351,7 +351,7 @@ def test_channels_last_model_converts_weights_and_loads_nchw_state():
     ((5, 6), (5, 6), (0, 0, 5, 6), False),
 ])
 def test_upsample_labels_is_argmax_of_bilinear(low, size, crop, align_corners):
-    from mmvidseg.models.segmentors.layer_cascade import upsample_labels
+    from mmvidseg.models.video_models.deep_layer_cascade import upsample_labels
     gen = torch.Generator().manual_seed(0)
     # smooth logits: large uniform areas and some boundaries
     logits = torch.nn.functional.interpolate(

@@ -1,22 +1,22 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 import copy
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModel
+from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.structures import InstanceData, PixelData
 from torch import Tensor
 
 from mmvidseg.registry import MODELS
 from mmvidseg.structures import IGNORE_INDEX, LABEL_DIVISOR, VOID_PANOPTIC
-from ..utils import frames_from_video, key_frame_indices
-from .postprocess import panoptic_merge, semantic_argmax
-from .targets import clip_targets, frame_targets
+from ..heads.kernel_targets import clip_targets, frame_targets
+from ..utils import key_frame_indices, panoptic_merge, semantic_argmax
+from .base import BaseVideoModel
 
 
 @MODELS.register_module()
-class VideoKNet(BaseModel):
+class VideoKNet(BaseVideoModel):
     """Video K-Net: kernel-based video panoptic, instance and semantic
     segmentation (Li et al., CVPR 2022).
 
@@ -91,57 +91,28 @@ class VideoKNet(BaseModel):
     TASKS = ('vps', 'vss', 'vis')
 
     def __init__(self,
-                 backbone: dict,
-                 neck: dict,
-                 semantic_fpn: dict,
-                 proposal_head: dict,
-                 iter_head: dict,
+                 backbone: ConfigType,
+                 neck: ConfigType,
+                 semantic_fpn: ConfigType,
+                 proposal_head: ConfigType,
+                 iter_head: ConfigType,
                  num_classes: int,
                  thing_classes: Sequence[int],
                  task: str = 'vps',
-                 embed_head: Optional[dict] = None,
-                 tracker: Optional[dict] = None,
-                 clip_head: Optional[dict] = None,
+                 embed_head: OptConfigType = None,
+                 tracker: OptConfigType = None,
+                 clip_head: OptConfigType = None,
                  mask_assign_stride: int = 4,
-                 test_cfg: Optional[dict] = None,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        if task not in self.TASKS:
-            raise ValueError(f'task must be one of {self.TASKS}, got {task!r}')
-        thing_classes = [int(c) for c in thing_classes]
-        bad = [c for c in thing_classes if not 0 <= c < num_classes]
-        if bad or len(set(thing_classes)) != len(thing_classes):
-            raise ValueError(f'thing_classes {thing_classes} must be distinct '
-                             f'class ids in [0, {num_classes})')
-        if not 0 < num_classes < IGNORE_INDEX:
-            raise ValueError(f'num_classes must be in [1, {IGNORE_INDEX}), '
-                             f'got {num_classes}')
-        if task == 'vss' and thing_classes:
-            raise ValueError("task 'vss' segments stuff only: set "
-                             'thing_classes=[]')
-        if task == 'vis' and (len(thing_classes) != num_classes
-                              or clip_head is None):
-            raise ValueError("task 'vis' needs every class in thing_classes "
-                             'and a clip_head')
+        thing_classes = self._check_classes(task, num_classes,
+                                            thing_classes, clip_head)
         self.task = task
-        self.num_classes = num_classes
-        self.thing_classes = thing_classes
-        self.stuff_classes = [
-            c for c in range(num_classes) if c not in thing_classes
-        ]
-        nt, ns = len(self.thing_classes), len(self.stuff_classes)
-        self.num_thing_classes, self.num_stuff_classes = nt, ns
-        internal_to_dataset = self.thing_classes + self.stuff_classes
-        label_map = torch.full((256, ), IGNORE_INDEX, dtype=torch.long)
-        label_map[torch.tensor(internal_to_dataset, dtype=torch.long)] = \
-            torch.arange(nt + ns)
-        self.register_buffer('label_map', label_map, persistent=False)
-        self.register_buffer(
-            'internal_to_dataset',
-            torch.tensor(internal_to_dataset, dtype=torch.long),
-            persistent=False)
+        self._set_label_maps(num_classes, thing_classes)
+        nt, ns = self.num_thing_classes, self.num_stuff_classes
 
         self.backbone = MODELS.build(backbone)
         self.neck = MODELS.build(neck)
@@ -170,7 +141,60 @@ class VideoKNet(BaseModel):
         self.test_cfg.update(test_cfg or {})
         # online state of predict(): previous kernels of the current video
         self._prev_kernels: Optional[Tensor] = None
-        self._video_key = None
+
+    @classmethod
+    def _check_classes(cls, task: str, num_classes: int,
+                       thing_classes: Sequence[int],
+                       clip_head: OptConfigType) -> List[int]:
+        """Validate the task and class arguments; thing ids as ints."""
+        if task not in cls.TASKS:
+            raise ValueError(f'task must be one of {cls.TASKS}, got {task!r}')
+        thing_classes = [int(c) for c in thing_classes]
+        bad = [c for c in thing_classes if not 0 <= c < num_classes]
+        if bad or len(set(thing_classes)) != len(thing_classes):
+            raise ValueError(f'thing_classes {thing_classes} must be distinct '
+                             f'class ids in [0, {num_classes})')
+        if not 0 < num_classes < IGNORE_INDEX:
+            raise ValueError(f'num_classes must be in [1, {IGNORE_INDEX}), '
+                             f'got {num_classes}')
+        if task == 'vss' and thing_classes:
+            raise ValueError("task 'vss' segments stuff only: set "
+                             'thing_classes=[]')
+        if task == 'vis' and (len(thing_classes) != num_classes
+                              or clip_head is None):
+            raise ValueError("task 'vis' needs every class in thing_classes "
+                             'and a clip_head')
+        return thing_classes
+
+    def _set_label_maps(self, num_classes: int,
+                        thing_classes: List[int]) -> None:
+        """Class lists and the dataset id <-> internal label buffers.
+
+        Internal labels put the things first (in ``thing_classes`` order),
+        then the remaining classes as stuff.
+        """
+        self.num_classes = num_classes
+        self.thing_classes = thing_classes
+        self.stuff_classes = [
+            c for c in range(num_classes) if c not in thing_classes
+        ]
+        nt, ns = len(self.thing_classes), len(self.stuff_classes)
+        self.num_thing_classes, self.num_stuff_classes = nt, ns
+        internal_to_dataset = self.thing_classes + self.stuff_classes
+        label_map = torch.full((256, ), IGNORE_INDEX, dtype=torch.long)
+        label_map[torch.tensor(internal_to_dataset, dtype=torch.long)] = \
+            torch.arange(nt + ns)
+        self.register_buffer('label_map', label_map, persistent=False)
+        self.register_buffer(
+            'internal_to_dataset',
+            torch.tensor(internal_to_dataset, dtype=torch.long),
+            persistent=False)
+
+    def reset_state(self) -> None:
+        """Forget the previous kernels and the tracker memory."""
+        self._prev_kernels = None
+        if self.tracker is not None:
+            self.tracker.reset()
 
     @staticmethod
     def _head_cfg(cfg: dict, nt: int, ns: int, num_proposals: int) -> dict:
@@ -200,32 +224,10 @@ class VideoKNet(BaseModel):
                           self.label_map.device) for s in frame_samples
         ]
 
-    def forward(self,
-                inputs: Tensor,
-                data_samples: Optional[list] = None,
-                mode: str = 'tensor') -> Union[Dict[str, Tensor], list,
-                                               tuple]:
-        """Dispatch to :meth:`loss`, :meth:`predict` or :meth:`_forward`.
-
-        Args:
-            inputs (Tensor): (N, T, C, H, W) clips or (N, C, H, W) frames.
-            data_samples (list, optional): N ``TrackDataSample`` (or
-                ``DetDataSample`` for frames).
-            mode (str): ``'loss'``, ``'predict'`` or ``'tensor'``.
-        """
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        if mode == 'tensor':
-            return self._forward(inputs, data_samples)
-        raise ValueError(f'invalid mode "{mode}": use loss, predict or '
-                         'tensor')
-
     def _forward(self, inputs: Tensor, data_samples=None) -> tuple:
         """Last-stage class logits (B, K, C) and mask logits (B, K, h, w)
         of every frame (no previous kernels), for FLOPs counting."""
-        frames, _ = frames_from_video(inputs)
+        frames, _ = self.to_frames(inputs)
         init = self._initial(frames)
         out = self.iter_head(init['x_feats'], init['kernels'],
                              init['mask_preds'])[-1]
@@ -243,7 +245,7 @@ class VideoKNet(BaseModel):
             ``ref_s{k}_loss_*`` (reference frames), ``loss_track`` and
             ``loss_track_aux`` (embedding), ``clip_s{k}_loss_*`` (VIS).
         """
-        frames, frame_samples = frames_from_video(inputs, data_samples)
+        frames, frame_samples = self.to_frames(inputs, data_samples)
         num_frames = inputs.shape[1] if inputs.dim() == 5 else 1
         init = self._initial(frames)
         targets = self._targets(frame_samples, frames.shape[-2:])
@@ -380,19 +382,6 @@ class VideoKNet(BaseModel):
                 logits, (ori_h, ori_w), mode='bilinear', align_corners=False)
         return logits[0]
 
-    def _new_video(self, meta: dict) -> bool:
-        """Whether a frame starts a new video (which resets the state).
-
-        A frame starts a video when its ``frame_id`` is 0, when its
-        ``video_id`` differs from the previous frame's, or when it has no
-        ``frame_id`` (a still image).
-        """
-        key = meta.get('video_id', meta.get('video_name'))
-        frame_id = meta.get('frame_id')
-        new = frame_id is None or frame_id == 0 or key != self._video_key
-        self._video_key = key
-        return new
-
     def predict(self, inputs: Tensor, data_samples: list) -> list:
         """Predict every frame of the clips, online and in order.
 
@@ -407,7 +396,7 @@ class VideoKNet(BaseModel):
             list: ``data_samples`` with the ``pred_*`` fields written to
             every frame sample.
         """
-        frames, frame_samples = frames_from_video(inputs, data_samples)
+        frames, frame_samples = self.to_frames(inputs, data_samples)
         num_frames = inputs.shape[1] if inputs.dim() == 5 else 1
         init = self._initial(frames)
         pad_shape = frames.shape[-2:]
@@ -417,10 +406,7 @@ class VideoKNet(BaseModel):
             return data_samples
         for i, sample in enumerate(frame_samples):
             meta = sample.metainfo
-            if self._new_video(meta):
-                self._prev_kernels = None
-                if self.tracker is not None:
-                    self.tracker.reset()
+            self.start_frame(meta)
             prev = self._prev_kernels if self.iter_head.uses_previous \
                 else None
             last = self.iter_head(init['x_feats'][i:i + 1],

@@ -8,7 +8,7 @@ import torch
 from mmdet.structures import DetDataSample, TrackDataSample
 from mmengine.config import Config
 
-from mmvidseg.models.frame_synthesis import (DeepVoxelFlow,
+from mmvidseg.models import (DeepVoxelFlow,
                                              TotalVariationLoss, VoxelFlowNet)
 from mmvidseg.registry import MODELS
 from mmvidseg.utils import register_all_modules
@@ -174,7 +174,7 @@ def test_extrapolation_and_key_checks():
         model.loss(torch.zeros(1, 2, 3, 16, 16))
     with pytest.raises(ValueError, match='synthesis'):
         tiny_model(synthesis='both')
-    with pytest.raises(RuntimeError, match='Invalid mode'):
+    with pytest.raises(ValueError, match='invalid mode'):
         model(torch.zeros(1, 3, 3, 16, 16), mode='train')
 
 

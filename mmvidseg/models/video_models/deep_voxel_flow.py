@@ -3,16 +3,17 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModel
+from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.structures import PixelData
 from torch import Tensor
 
 from mmvidseg.ops.voxel_flow import voxel_flow
 from mmvidseg.registry import MODELS
+from .base import BaseVideoModel
 
 
 @MODELS.register_module()
-class DeepVoxelFlow(BaseModel):
+class DeepVoxelFlow(BaseVideoModel):
     """`Video Frame Synthesis using Deep Voxel Flow
     <https://arxiv.org/abs/1702.02463>`_ (ICCV 2017).
 
@@ -59,20 +60,20 @@ class DeepVoxelFlow(BaseModel):
     """
 
     def __init__(self,
-                 backbone: dict,
+                 backbone: ConfigType,
                  synthesis: str = 'inter',
                  t: Optional[float] = None,
                  max_flow: float = 64.0,
                  padding_mode: str = 'border',
-                 loss_rec: dict = dict(type='mmdet.L1Loss', loss_weight=1.0),
-                 loss_tv_flow: dict = dict(
+                 loss_rec: ConfigType = dict(type='mmdet.L1Loss', loss_weight=1.0),
+                 loss_tv_flow: OptConfigType = dict(
                      type='TotalVariationLoss', loss_weight=0.01),
-                 loss_tv_mask: dict = dict(
+                 loss_tv_mask: OptConfigType = dict(
                      type='TotalVariationLoss', loss_weight=0.005),
                  pyramid_loss_weight: float = 0.0,
                  impl: str = 'auto',
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
         if synthesis not in ('inter', 'extra'):
@@ -163,21 +164,6 @@ class DeepVoxelFlow(BaseModel):
         return inputs[:, src[0]], inputs[:, src[1]], inputs[:, key], key
 
     # --------------------------------------------------------------- modes
-    def forward(self,
-                inputs: Tensor,
-                data_samples: Optional[List] = None,
-                mode: str = 'tensor'):
-        """``loss`` (dict of losses), ``predict`` (samples with
-        ``pred_frame``) or ``tensor`` ((frame, voxel_flow))."""
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        if mode == 'tensor':
-            return self._forward(inputs, data_samples)
-        raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, '
-                           'predict and tensor mode')
-
     def loss(self, inputs: Tensor,
              data_samples: Optional[List] = None) -> Dict[str, Tensor]:
         """Losses of a batch of (N, 3, C, H, W) triplets."""
@@ -213,14 +199,6 @@ class DeepVoxelFlow(BaseModel):
             losses[f'loss_rec_s{s}'] = self.pyramid_loss_weight * \
                 self.loss_rec(pred, tgt)
         return losses
-
-    def denormalize(self, frame: Tensor) -> Tensor:
-        """Normalised (N, C, H, W) frames -> 0-255 (not clamped), in the
-        channel order the model sees (RGB with ``bgr_to_rgb``)."""
-        pre = self.data_preprocessor
-        if getattr(pre, '_enable_normalize', False):
-            return frame * pre.std + pre.mean
-        return frame
 
     def predict(self, inputs: Tensor, data_samples: List) -> List:
         """Synthesise the key frame of each triplet.

@@ -7,11 +7,10 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData, PixelData
 from mmdet.structures import DetDataSample
 
-from mmvidseg.models.video_knet import (KernelIterHead, KernelProposalHead,
-                                        KernelQuasiDenseTracker,
-                                        KernelUpdateHead, KNetSemanticFPN,
-                                        panoptic_merge, semantic_argmax)
-from mmvidseg.models.video_knet.targets import clip_targets, frame_targets
+from mmvidseg.models import (KernelIterHead, KernelProposalHead,
+                             KernelQuasiDenseTracker, KernelUpdateHead,
+                             KNetSemanticFPN, panoptic_merge, semantic_argmax)
+from mmvidseg.models.heads.kernel_targets import clip_targets, frame_targets
 
 
 @pytest.fixture(autouse=True)
@@ -199,7 +198,7 @@ def test_iter_head_loss_and_assignment():
 
 
 def test_rank_loss_matches_pixel_cross_entropy():
-    from mmvidseg.models.video_knet.kernel_iter_head import rank_loss
+    from mmvidseg.models.heads.kernel_iter_head import rank_loss
     from mmvidseg.registry import MODELS
     loss_fn = MODELS.build(
         dict(type='mmdet.CrossEntropyLoss', avg_non_ignore=True))

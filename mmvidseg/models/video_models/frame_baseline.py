@@ -1,15 +1,15 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-from typing import Dict, Optional, Union
+from typing import Dict, Optional
 
-from mmengine.model import BaseModel
+from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from torch import Tensor
 
 from mmvidseg.registry import MODELS
-from ..utils import frames_from_video
+from .base import BaseVideoModel
 
 
 @MODELS.register_module()
-class FrameSegmentor(BaseModel):
+class FrameSegmentor(BaseVideoModel):
     """The single-frame baseline: any image model, run on every frame.
 
     Every seed paper compares its video model against the same image model
@@ -32,40 +32,18 @@ class FrameSegmentor(BaseModel):
     """
 
     def __init__(self,
-                 segmentor: dict,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+                 segmentor: ConfigType,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         segmentor = dict(segmentor)
         segmentor['data_preprocessor'] = None
         self.segmentor = MODELS.build(segmentor)
 
-    def forward(self,
-                inputs: Tensor,
-                data_samples: Optional[list] = None,
-                mode: str = 'tensor') -> Union[Dict[str, Tensor], list,
-                                               Tensor]:
-        """Dispatch to :meth:`loss`, :meth:`predict` or :meth:`_forward`.
-
-        Args:
-            inputs (Tensor): (N, T, C, H, W) clips or (N, C, H, W) images.
-            data_samples (list, optional): N ``TrackDataSample`` or image
-                samples.
-            mode (str): ``'loss'``, ``'predict'`` or ``'tensor'``.
-        """
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        if mode == 'tensor':
-            return self._forward(inputs, data_samples)
-        raise ValueError(f'invalid mode "{mode}": use loss, predict or '
-                         'tensor')
-
     def loss(self, inputs: Tensor, data_samples: list) -> Dict[str, Tensor]:
         """Losses of the image model on every frame of the clips."""
-        frames, frame_samples = frames_from_video(inputs, data_samples)
+        frames, frame_samples = self.to_frames(inputs, data_samples)
         return self.segmentor.loss(frames, frame_samples)
 
     def predict(self, inputs: Tensor, data_samples: list) -> list:
@@ -75,11 +53,11 @@ class FrameSegmentor(BaseModel):
             list: The input samples (``TrackDataSample`` for clips), each
             frame now holding ``pred_sem_seg`` of its original size.
         """
-        frames, frame_samples = frames_from_video(inputs, data_samples)
+        frames, frame_samples = self.to_frames(inputs, data_samples)
         self.segmentor.predict(frames, frame_samples)
         return data_samples
 
     def _forward(self, inputs: Tensor, data_samples: Optional[list] = None):
         """Raw outputs of the image model, shape (N*T, K, h, w) for mmseg."""
-        frames, frame_samples = frames_from_video(inputs, data_samples)
+        frames, frame_samples = self.to_frames(inputs, data_samples)
         return self.segmentor._forward(frames, frame_samples)

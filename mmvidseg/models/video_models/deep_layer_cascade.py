@@ -1,19 +1,19 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Deep Layer Cascade: a segmentor that stops computing at easy pixels."""
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.model import BaseModel
+from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.structures import PixelData
 from torch import Tensor
 
 from mmvidseg.ops.region_conv import mask_to_index, scatter_pixels
 from mmvidseg.registry import MODELS
-from ..backbones.region_resnet import (resnet_stem_forward, run_blocks,
-                                       split_resnet)
-from ..utils import frames_from_video
+from ..layers.region_resnet import (resnet_stem_forward, run_blocks,
+                                    split_resnet)
+from .base import BaseVideoModel
 
 #: One stage's result: its active pixels (None = every pixel) and the
 #: logits map after it (N, num_classes, h, w).
@@ -104,7 +104,7 @@ def upsample_labels(logits: Tensor, size: Tuple[int, int],
 
 
 @MODELS.register_module()
-class LayerCascadeSegmentor(BaseModel):
+class LayerCascadeSegmentor(BaseVideoModel):
     """`Not All Pixels are Equal: Difficulty-aware Semantic Segmentation via
     Deep Layer Cascade <https://arxiv.org/abs/1704.01344>`_.
 
@@ -167,12 +167,12 @@ class LayerCascadeSegmentor(BaseModel):
     """
 
     def __init__(self,
-                 backbone: dict,
-                 stage_heads: Sequence[dict],
+                 backbone: ConfigType,
+                 stage_heads: Sequence[ConfigType],
                  split_after: Sequence[str] = ('layer2', 'layer3'),
                  rho: float = 0.95,
                  train_rho: Optional[float] = None,
-                 loss_decode: dict = dict(
+                 loss_decode: ConfigType = dict(
                      type='mmseg.CrossEntropyLoss',
                      use_sigmoid=False,
                      loss_weight=1.0,
@@ -181,8 +181,8 @@ class LayerCascadeSegmentor(BaseModel):
                  ignore_index: int = 255,
                  align_corners: bool = False,
                  channels_last: bool = False,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
@@ -291,29 +291,7 @@ class LayerCascadeSegmentor(BaseModel):
         return mask.view(n, 1, h, w)
 
     # ------------------------------------------------------------------
-    # BaseModel API
-
-    def forward(
-            self,
-            inputs: Tensor,
-            data_samples: Optional[list] = None,
-            mode: str = 'tensor') -> Union[Dict[str, Tensor], list, Tensor]:
-        """Dispatch to :meth:`loss`, :meth:`predict` or :meth:`_forward`.
-
-        Args:
-            inputs (Tensor): Clips (N, T, C, H, W) or images (N, C, H, W).
-            data_samples (list, optional): ``TrackDataSample`` s (clips) or
-                per-image samples.
-            mode (str): ``'loss'``, ``'predict'`` or ``'tensor'``.
-        """
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        if mode == 'tensor':
-            return self._forward(inputs, data_samples)
-        raise ValueError(f'invalid mode "{mode}": use loss, predict or '
-                         'tensor')
+    # BaseVideoModel API
 
     def loss(self, inputs: Tensor, data_samples: list) -> Dict[str, Tensor]:
         """Per-stage losses over each stage's pixels.
@@ -322,9 +300,7 @@ class LayerCascadeSegmentor(BaseModel):
             dict: ``loss_stage{k}`` and, for logging, ``share_stage{k}`` (the
             fraction of feature pixels stage k processed).
         """
-        frames, samples = frames_from_video(inputs, data_samples)
-        if samples is None or len(samples) != frames.size(0):
-            raise ValueError('loss needs one data sample per frame')
+        frames, samples = self.to_frames(inputs, data_samples, True)
         gt = torch.stack([s.gt_sem_seg.data for s in samples]).long()
         if gt.shape[-2:] != frames.shape[-2:]:
             raise ValueError(
@@ -365,9 +341,7 @@ class LayerCascadeSegmentor(BaseModel):
         pixels computed by each stage). Full-resolution logits are not kept;
         :meth:`_forward` returns the low-resolution ones.
         """
-        frames, samples = frames_from_video(inputs, data_samples)
-        if samples is None or len(samples) != frames.size(0):
-            raise ValueError('predict needs one data sample per frame')
+        frames, samples = self.to_frames(inputs, data_samples, True)
         results = self.cascade(frames, self.rho)
         logits = results[-1][1]
         n, _, h, w = logits.shape
@@ -415,5 +389,5 @@ class LayerCascadeSegmentor(BaseModel):
                  inputs: Tensor,
                  data_samples: Optional[list] = None) -> Tensor:
         """Logits after the last stage (N * T, num_classes, h, w)."""
-        frames, _ = frames_from_video(inputs, data_samples)
+        frames, _ = self.to_frames(inputs, data_samples)
         return self.cascade(frames, self.rho)[-1][1]

@@ -1,0 +1,11 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+from .base import BaseVideoModel
+from .deep_layer_cascade import LayerCascadeSegmentor
+from .deep_voxel_flow import DeepVoxelFlow
+from .frame_baseline import FrameSegmentor
+from .video_knet import VideoKNet
+
+__all__ = [
+    'BaseVideoModel', 'DeepVoxelFlow', 'FrameSegmentor',
+    'LayerCascadeSegmentor', 'VideoKNet'
+]
