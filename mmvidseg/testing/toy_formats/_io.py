@@ -3,7 +3,7 @@
 import json
 import os
 import os.path as osp
-from typing import Dict, List, Tuple
+from typing import Dict, Iterator, List, Tuple
 
 import numpy as np
 from PIL import Image
@@ -12,6 +12,13 @@ from ..toy_video import TOY_CLASSES, TOY_THING_CLASSES, ToyVideo
 
 #: ``{split name: videos}``, the input of every writer.
 SplitVideos = Dict[str, List[ToyVideo]]
+
+#: Category id (from 1, in thing-class order) of each toy thing class id,
+#: as the COCO-style JSONs (YouTube-VIS, ImageNet VID) number them.
+THING_CATEGORY_IDS = {
+    TOY_CLASSES.index(name): i + 1
+    for i, name in enumerate(TOY_THING_CLASSES)
+}
 
 #: First float of a Middlebury ``.flo`` file (the bytes read ``PIEH``).
 FLO_MAGIC = 202021.25
@@ -69,6 +76,29 @@ def is_thing(label: int) -> bool:
     """Whether a toy class id is a thing class."""
     return label < len(TOY_CLASSES) and \
         TOY_CLASSES[label] in TOY_THING_CLASSES
+
+
+def thing_class_ids() -> List[int]:
+    """The toy class ids that are thing classes, in increasing order."""
+    return [i for i in range(len(TOY_CLASSES)) if is_thing(i)]
+
+
+def video_sequence_frames(
+        root: str, splits: SplitVideos) -> Iterator[Tuple[str, ToyVideo, int]]:
+    """Every frame of the ``video_sequence`` layouts (KITTI-STEP,
+    Cityscapes-DVPS, SemKITTI-DVPS), in writing order.
+
+    Yields:
+        tuple: ``(prefix, video, t)``: the frame's path prefix
+        ``<root>/video_sequence/<split>/{seq:06d}_{t:06d}`` (sequences
+        numbered in list order within each split), its video and its
+        index.
+    """
+    for split, videos in splits.items():
+        sdir = osp.join(root, 'video_sequence', split)
+        for seq, video in enumerate(videos):
+            for t in range(video.num_frames):
+                yield osp.join(sdir, f'{seq:06d}_{t:06d}'), video, t
 
 
 def thing_tracks(video: ToyVideo) -> List[int]:

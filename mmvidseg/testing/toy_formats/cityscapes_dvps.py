@@ -3,8 +3,8 @@ import os.path as osp
 
 import numpy as np
 
-from ..toy_video import TOY_CLASSES, TOY_IGNORE
-from ._io import SplitVideos, is_thing, save_png
+from ..toy_video import TOY_IGNORE
+from ._io import SplitVideos, save_png, thing_class_ids, video_sequence_frames
 
 #: Panoptic id = class * CITYSCAPES_DVPS_DIVISOR + instance.
 CITYSCAPES_DVPS_DIVISOR = 1000
@@ -41,24 +41,22 @@ def write_cityscapes_dvps(root: str, splits: SplitVideos) -> str:
     Returns:
         str: ``root``.
     """
-    things = [i for i in range(len(TOY_CLASSES)) if is_thing(i)]
-    for split, videos in splits.items():
-        sdir = osp.join(root, 'video_sequence', split)
-        for seq, video in enumerate(videos):
+    for videos in splits.values():
+        for video in videos:
             if video.instance.max(initial=0) >= CITYSCAPES_DVPS_DIVISOR:
                 raise ValueError(f'{video.name}: track ids must be < 1000 '
                                  'for the class * 1000 + id encoding')
-            for t in range(video.num_frames):
-                stem = osp.join(sdir, f'{seq:06d}_{t:06d}_toy_'
-                                f'{seq:06d}_{t:06d}')
-                sem = video.semantic[t].astype(np.int64)
-                pan = sem * CITYSCAPES_DVPS_DIVISOR
-                thing = np.isin(sem, things)
-                pan[thing] += video.instance[t][thing]
-                pan[sem == TOY_IGNORE] = \
-                    CITYSCAPES_DVPS_VOID * CITYSCAPES_DVPS_DIVISOR
-                save_png(stem + '_leftImg8bit.png', video.images[t])
-                save_png(stem + '_gtFine_instanceTrainIds.png',
-                         pan.astype(np.uint16))
-                save_png(stem + '_depth.png', encode_depth(video.depth[t]))
+    things = thing_class_ids()
+    for prefix, video, t in video_sequence_frames(root, splits):
+        # the tail repeats the sequence and frame as a Cityscapes name
+        stem = f'{prefix}_toy_{osp.basename(prefix)}'
+        sem = video.semantic[t].astype(np.int64)
+        pan = sem * CITYSCAPES_DVPS_DIVISOR
+        thing = np.isin(sem, things)
+        pan[thing] += video.instance[t][thing]
+        pan[sem == TOY_IGNORE] = \
+            CITYSCAPES_DVPS_VOID * CITYSCAPES_DVPS_DIVISOR
+        save_png(stem + '_leftImg8bit.png', video.images[t])
+        save_png(stem + '_gtFine_instanceTrainIds.png', pan.astype(np.uint16))
+        save_png(stem + '_depth.png', encode_depth(video.depth[t]))
     return root

@@ -6,7 +6,7 @@ from xml.etree import ElementTree as ET
 import numpy as np
 
 from ..toy_video import TOY_CLASSES, TOY_THING_CLASSES, ToyVideo
-from ._io import SplitVideos, save_jpg, save_json
+from ._io import THING_CATEGORY_IDS, SplitVideos, save_jpg, save_json
 
 #: WordNet ids written as ``<name>`` in the XML files, per toy thing class
 #: (car is also an ImageNet VID class; person.n.01 and ball.n.01).
@@ -46,8 +46,10 @@ def _occluded(video: ToyVideo, t: int, track: int) -> bool:
     grown[:-1] |= mask[1:]
     grown[:, 1:] |= mask[:, :-1]
     grown[:, :-1] |= mask[:, 1:]
-    near = [depth[int(i)] < depth[track]
-            for i in np.unique(video.instance[t][grown & ~mask]) if i > 0]
+    near = [
+        depth[int(i)] < depth[track]
+        for i in np.unique(video.instance[t][grown & ~mask]) if i > 0
+    ]
     return any(near)
 
 
@@ -90,6 +92,74 @@ def _xml(folder: str, frame: int, video: ToyVideo, objects: list) -> str:
     return ET.tostring(ann, encoding='unicode') + '\n'
 
 
+def _list_entry(split: str, videos: list, vid_id: int) -> tuple:
+    """Video ``vid_id`` (from 1) of a split in mmtracking's list files.
+
+    Returns:
+        tuple: ``(rel, keys, lines)``: its path relative to ``Data/VID``,
+        its key frames (train only) and its lines in
+        ``VID_train_15frames.txt`` / ``VID_val_videos.txt``.
+    """
+    video = videos[vid_id - 1]
+    num_frames = video.num_frames
+    if split == 'train':
+        rel = f'train/{_TRAIN_SUBDIR}/{video.name}'
+        keys = _key_frames(num_frames)
+        return rel, keys, [f'{rel} 1 {f + 1} {num_frames}' for f in keys]
+    rel = f'val/{video.name}'
+    start = 1 + sum(v.num_frames for v in videos[:vid_id - 1])
+    return rel, [], [f'{rel} {start} 0 {num_frames}']
+
+
+def _frame_annotations(coco: dict, instance_ids: dict, video: ToyVideo,
+                       vid_id: int, img_id: int, objects: list) -> None:
+    """Append the CocoVID annotations of one frame's ``objects`` to
+    ``coco``; ``instance_ids`` numbers ``(video, track)`` pairs from 1 over
+    the split by first appearance."""
+    for obj in objects:
+        track = obj['trackid'] + 1
+        instance_id = instance_ids.setdefault((vid_id, track),
+                                              len(instance_ids) + 1)
+        w = obj['xmax'] - obj['xmin']
+        h = obj['ymax'] - obj['ymin']
+        coco['annotations'].append(
+            dict(
+                id=len(coco['annotations']) + 1,
+                video_id=vid_id,
+                image_id=img_id,
+                category_id=THING_CATEGORY_IDS[video.track_label(track)],
+                instance_id=instance_id,
+                bbox=[obj['xmin'], obj['ymin'], w, h],
+                area=w * h,
+                iscrowd=False,
+                occluded=obj['occluded'],
+                generated=False))
+
+
+def _write_frame(root: str, coco: dict, instance_ids: dict, rel: str,
+                 video: ToyVideo, vid_id: int, keys: list, t: int) -> None:
+    """Write frame t's JPEG and XML and add it to ``coco`` (see
+    :func:`_frame_annotations` for ``instance_ids``)."""
+    img_id = len(coco['images']) + 1
+    save_jpg(
+        osp.join(root, 'Data', 'VID', f'{rel}/{t:06d}.JPEG'), video.images[t])
+    coco['images'].append(
+        dict(
+            file_name=f'{rel}/{t:06d}.JPEG',
+            height=video.images.shape[1],
+            width=video.images.shape[2],
+            id=img_id,
+            frame_id=t,
+            video_id=vid_id,
+            is_vid_train_frame=t in keys))
+    objects = _frame_objects(video, t)
+    _frame_annotations(coco, instance_ids, video, vid_id, img_id, objects)
+    xml_path = osp.join(root, 'Annotations', 'VID', f'{rel}/{t:06d}.xml')
+    os.makedirs(osp.dirname(xml_path), exist_ok=True)
+    with open(xml_path, 'w') as f:
+        f.write(_xml(rel.split('/', 1)[1], t, video, objects))
+
+
 def write_imagenet_vid(root: str, splits: SplitVideos) -> str:
     """ImageNet VID: ILSVRC frames and XML, and mmtracking's CocoVID JSON.
 
@@ -125,10 +195,6 @@ def write_imagenet_vid(root: str, splits: SplitVideos) -> str:
     Returns:
         str: ``root``.
     """
-    cat_ids = {
-        TOY_CLASSES.index(name): i + 1
-        for i, name in enumerate(TOY_THING_CLASSES)
-    }
     for split, videos in splits.items():
         if split not in ('train', 'val'):
             raise ValueError(f'ImageNet VID has splits "train" and "val", '
@@ -138,60 +204,15 @@ def write_imagenet_vid(root: str, splits: SplitVideos) -> str:
             videos=[],
             images=[],
             annotations=[])
-        lines = []
-        next_instance = 1
+        lines, instance_ids = [], {}
         for vid_id, video in enumerate(videos, 1):
-            num_frames = video.num_frames
-            if split == 'train':
-                rel = f'train/{_TRAIN_SUBDIR}/{video.name}'
-                keys = _key_frames(num_frames)
-                lines += [f'{rel} 1 {f + 1} {num_frames}' for f in keys]
-            else:
-                rel = f'val/{video.name}'
-                keys = []
-                start = 1 + sum(v.num_frames for v in videos[:vid_id - 1])
-                lines.append(f'{rel} {start} 0 {num_frames}')
+            rel, keys, video_lines = _list_entry(split, videos, vid_id)
+            lines += video_lines
             coco['videos'].append(
                 dict(id=vid_id, name=rel, vid_train_frames=keys))
-            instance_ids = {}
-            for t in range(num_frames):
-                img_id = len(coco['images']) + 1
-                save_jpg(osp.join(root, 'Data', 'VID', f'{rel}/{t:06d}.JPEG'),
-                         video.images[t])
-                coco['images'].append(
-                    dict(
-                        file_name=f'{rel}/{t:06d}.JPEG',
-                        height=video.images.shape[1],
-                        width=video.images.shape[2],
-                        id=img_id,
-                        frame_id=t,
-                        video_id=vid_id,
-                        is_vid_train_frame=t in keys))
-                objects = _frame_objects(video, t)
-                for obj in objects:
-                    track = obj['trackid'] + 1
-                    if track not in instance_ids:
-                        instance_ids[track] = next_instance
-                        next_instance += 1
-                    w = obj['xmax'] - obj['xmin']
-                    h = obj['ymax'] - obj['ymin']
-                    coco['annotations'].append(
-                        dict(
-                            id=len(coco['annotations']) + 1,
-                            video_id=vid_id,
-                            image_id=img_id,
-                            category_id=cat_ids[video.track_label(track)],
-                            instance_id=instance_ids[track],
-                            bbox=[obj['xmin'], obj['ymin'], w, h],
-                            area=w * h,
-                            iscrowd=False,
-                            occluded=obj['occluded'],
-                            generated=False))
-                xml_path = osp.join(root, 'Annotations', 'VID',
-                                    f'{rel}/{t:06d}.xml')
-                os.makedirs(osp.dirname(xml_path), exist_ok=True)
-                with open(xml_path, 'w') as f:
-                    f.write(_xml(rel.split('/', 1)[1], t, video, objects))
+            for t in range(video.num_frames):
+                _write_frame(root, coco, instance_ids, rel, video, vid_id,
+                             keys, t)
         list_name = 'VID_train_15frames.txt' if split == 'train' \
             else 'VID_val_videos.txt'
         os.makedirs(osp.join(root, 'Lists'), exist_ok=True)

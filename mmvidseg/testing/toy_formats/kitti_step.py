@@ -1,9 +1,7 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-import os.path as osp
-
 import numpy as np
 
-from ._io import SplitVideos, save_png
+from ._io import SplitVideos, save_png, video_sequence_frames
 
 
 def write_kitti_step(root: str, splits: SplitVideos) -> str:
@@ -14,17 +12,12 @@ def write_kitti_step(root: str, splits: SplitVideos) -> str:
     instance id = G * 256 + B (0 on stuff and crowd). Sequences are numbered
     in list order within each split.
     """
-    for split, videos in splits.items():
-        sdir = osp.join(root, 'video_sequence', split)
-        for seq, video in enumerate(videos):
-            for t in range(video.num_frames):
-                stem = osp.join(sdir, f'{seq:06d}_{t:06d}')
-                save_png(stem + '_leftImg8bit.png', video.images[t])
-                inst = video.instance[t]
-                pan = np.stack([
-                    video.semantic[t].astype(np.uint8),
-                    (inst // 256).astype(np.uint8),
-                    (inst % 256).astype(np.uint8)
-                ], -1)
-                save_png(stem + '_panoptic.png', pan)
+    for stem, video, t in video_sequence_frames(root, splits):
+        save_png(stem + '_leftImg8bit.png', video.images[t])
+        inst = video.instance[t]
+        pan = np.stack([
+            video.semantic[t].astype(np.uint8), (inst // 256).astype(np.uint8),
+            (inst % 256).astype(np.uint8)
+        ], -1)
+        save_png(stem + '_panoptic.png', pan)
     return root

@@ -1,10 +1,7 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-import os.path as osp
-
 import numpy as np
 
-from ..toy_video import TOY_CLASSES
-from ._io import SplitVideos, is_thing, save_png
+from ._io import SplitVideos, save_png, thing_class_ids, video_sequence_frames
 from .cityscapes_dvps import encode_depth
 
 #: Focal length of KITTI odometry sequence 00 (written in the depth names).
@@ -41,17 +38,13 @@ def write_semkitti_dvps(root: str,
     Returns:
         str: ``root``.
     """
-    things = [i for i in range(len(TOY_CLASSES)) if is_thing(i)]
-    for split, videos in splits.items():
-        sdir = osp.join(root, 'video_sequence', split)
-        for seq, video in enumerate(videos):
-            for t in range(video.num_frames):
-                stem = osp.join(sdir, f'{seq:06d}_{t:06d}')
-                sem = video.semantic[t]
-                inst = np.where(np.isin(sem, things), video.instance[t], 0)
-                save_png(stem + '_leftImg8bit.png', video.images[t])
-                save_png(stem + '_gtFine_class.png', sem.astype(np.uint8))
-                save_png(stem + '_gtFine_instance.png', inst.astype(np.uint16))
-                save_png(stem + f'_depth_{float(focal)!r}.png',
-                         encode_depth(video.depth[t]))
+    things = thing_class_ids()
+    for stem, video, t in video_sequence_frames(root, splits):
+        sem = video.semantic[t]
+        inst = np.where(np.isin(sem, things), video.instance[t], 0)
+        save_png(stem + '_leftImg8bit.png', video.images[t])
+        save_png(stem + '_gtFine_class.png', sem.astype(np.uint8))
+        save_png(stem + '_gtFine_instance.png', inst.astype(np.uint16))
+        save_png(stem + f'_depth_{float(focal)!r}.png',
+                 encode_depth(video.depth[t]))
     return root

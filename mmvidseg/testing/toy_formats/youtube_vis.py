@@ -1,9 +1,9 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 import os.path as osp
 
-from ..toy_video import TOY_CLASSES, TOY_THING_CLASSES
-from ._io import (SplitVideos, mask_bbox, rle_encode, save_jpg, save_json,
-                  thing_tracks)
+from ..toy_video import TOY_THING_CLASSES, ToyVideo
+from ._io import (THING_CATEGORY_IDS, SplitVideos, mask_bbox, rle_encode,
+                  save_jpg, save_json, thing_tracks)
 
 #: The release calls its validation split ``valid``.
 _SPLIT_DIRS = {'val': 'valid'}
@@ -15,6 +15,48 @@ def youtube_vis_categories() -> list:
         dict(supercategory='object', id=i + 1, name=name)
         for i, name in enumerate(TOY_THING_CLASSES)
     ]
+
+
+def _video_entry(vid_id: int, video: ToyVideo, names: list) -> dict:
+    """The ``videos`` entry of a video whose frames are ``names``."""
+    num_frames, height, width = video.semantic.shape
+    return dict(
+        license=1,
+        coco_url='',
+        height=height,
+        width=width,
+        length=num_frames,
+        date_captured='',
+        file_names=names,
+        flickr_url='',
+        id=vid_id)
+
+
+def _track_annotation(video: ToyVideo, track: int, vid_id: int, ann_id: int,
+                      compressed_rle: bool) -> dict:
+    """The ``annotations`` entry of one track: per-frame RLE, box, area."""
+    segms, bboxes, areas = [], [], []
+    for mask in video.instance == track:
+        if not mask.any():
+            segms.append(None)
+            bboxes.append(None)
+            areas.append(None)
+            continue
+        segms.append(rle_encode(mask, compressed_rle))
+        bboxes.append([float(v) for v in mask_bbox(mask)])
+        areas.append(int(mask.sum()))
+    _, height, width = video.semantic.shape
+    return dict(
+        height=height,
+        width=width,
+        length=1,
+        category_id=THING_CATEGORY_IDS[video.track_label(track)],
+        segmentations=segms,
+        bboxes=bboxes,
+        video_id=vid_id,
+        iscrowd=0,
+        id=ann_id,
+        areas=areas)
 
 
 def write_youtube_vis(root: str,
@@ -56,10 +98,6 @@ def write_youtube_vis(root: str,
     if version not in ('2019', '2021'):
         raise ValueError(f'YouTube-VIS version must be "2019" or "2021", '
                          f'got {version!r}')
-    cat_ids = {
-        TOY_CLASSES.index(name): i + 1
-        for i, name in enumerate(TOY_THING_CLASSES)
-    }
     for split, videos in splits.items():
         split_dir = _SPLIT_DIRS.get(split, split)
         ann = dict(
@@ -72,48 +110,20 @@ def write_youtube_vis(root: str,
             categories=youtube_vis_categories(),
             annotations=[])
         for vid_id, video in enumerate(videos, 1):
-            num_frames, height, width = video.semantic.shape
             names = [
-                f'{video.name}/{5 * t:05d}.jpg' for t in range(num_frames)
+                f'{video.name}/{5 * t:05d}.jpg'
+                for t in range(video.num_frames)
             ]
             for t, name in enumerate(names):
-                save_jpg(osp.join(root, split_dir, 'JPEGImages', name),
-                         video.images[t])
-            ann['videos'].append(
-                dict(
-                    license=1,
-                    coco_url='',
-                    height=height,
-                    width=width,
-                    length=num_frames,
-                    date_captured='',
-                    file_names=names,
-                    flickr_url='',
-                    id=vid_id))
+                save_jpg(
+                    osp.join(root, split_dir, 'JPEGImages', name),
+                    video.images[t])
+            ann['videos'].append(_video_entry(vid_id, video, names))
             for track in thing_tracks(video):
-                segms, bboxes, areas = [], [], []
-                for t in range(num_frames):
-                    mask = video.instance[t] == track
-                    if not mask.any():
-                        segms.append(None)
-                        bboxes.append(None)
-                        areas.append(None)
-                        continue
-                    segms.append(rle_encode(mask, compressed_rle))
-                    bboxes.append([float(v) for v in mask_bbox(mask)])
-                    areas.append(int(mask.sum()))
                 ann['annotations'].append(
-                    dict(
-                        height=height,
-                        width=width,
-                        length=1,
-                        category_id=cat_ids[video.track_label(track)],
-                        segmentations=segms,
-                        bboxes=bboxes,
-                        video_id=vid_id,
-                        iscrowd=0,
-                        id=len(ann['annotations']) + 1,
-                        areas=areas))
+                    _track_annotation(video, track, vid_id,
+                                      len(ann['annotations']) + 1,
+                                      compressed_rle))
         if version == '2019':
             save_json(osp.join(root, f'{split_dir}.json'), ann)
         else:
