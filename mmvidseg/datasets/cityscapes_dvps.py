@@ -1,15 +1,11 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-from typing import List
-
 from mmvidseg.registry import DATASETS
-from .base_video_dataset import BaseVideoDataset
 from .kitti_step import CITYSCAPES_CLASSES, CITYSCAPES_PALETTE
-from .utils import (check_thing_classes, frame_record, scan_sequence_folder,
-                    video_record)
+from .video_sequence import DepthVideoSequenceDataset
 
 
 @DATASETS.register_module()
-class CityscapesDVPSDataset(BaseVideoDataset):
+class CityscapesDVPSDataset(DepthVideoSequenceDataset):
     """Cityscapes-DVPS depth-aware video panoptic segmentation
     (`ViP-DeepLab <https://arxiv.org/abs/2012.05258>`_), as released::
 
@@ -29,7 +25,7 @@ class CityscapesDVPSDataset(BaseVideoDataset):
             ``dict(img_path='video_sequence/val')``.
         with_gt (bool): Whether panoptic maps exist. Defaults to True.
         with_depth (bool): Whether depth maps exist. Defaults to True.
-        **kwargs: See :class:`BaseVideoDataset`.
+        **kwargs: See :class:`~mmvidseg.datasets.BaseVideoDataset`.
     """
 
     METAINFO = dict(
@@ -37,33 +33,14 @@ class CityscapesDVPSDataset(BaseVideoDataset):
         thing_classes=CITYSCAPES_CLASSES[11:],
         palette=CITYSCAPES_PALETTE)
 
-    def __init__(self,
-                 data_prefix: dict = dict(img_path='video_sequence/val'),
-                 with_gt: bool = True,
-                 with_depth: bool = True,
-                 **kwargs):
-        self.with_gt = with_gt
-        self.with_depth = with_depth
-        super().__init__(data_prefix=data_prefix, **kwargs)
-
-    def load_data_list(self) -> List[dict]:
-        check_thing_classes(self._metainfo, type(self).__name__)
-        seqs = scan_sequence_folder(self.data_prefix['img_path'],
-                                    '_leftImg8bit.png')
-        data_list, img_id = [], 0
-        for video_id, (seq, stems) in enumerate(seqs.items()):
-            images = []
-            for t, stem in enumerate(stems):
-                info = frame_record(stem + '_leftImg8bit.png', img_id, t, seq)
-                where = f'of frame {t} of sequence {seq}:'
-                if self.with_gt:
-                    info['pan_map_path'] = self.require_file(
-                        stem + '_gtFine_instanceTrainIds.png',
-                        'panoptic map ' + where)
-                if self.with_depth:
-                    info['depth_map_path'] = self.require_file(
-                        stem + '_depth.png', 'depth map ' + where)
-                images.append(info)
-                img_id += 1
-            data_list.append(video_record(video_id, seq, images))
-        return data_list
+    def frame_annotations(self, stem: str, where: str) -> dict:
+        """``pan_map_path`` (``with_gt``), ``depth_map_path``
+        (``with_depth``)."""
+        info = {}
+        if self.with_gt:
+            info['pan_map_path'] = self.require_file(
+                stem + '_gtFine_instanceTrainIds.png', 'panoptic map ' + where)
+        if self.with_depth:
+            info['depth_map_path'] = self.require_file(stem + '_depth.png',
+                                                       'depth map ' + where)
+        return info

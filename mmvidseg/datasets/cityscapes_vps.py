@@ -4,9 +4,9 @@ from collections import OrderedDict
 from typing import Dict, List
 
 from mmvidseg.registry import DATASETS
-from .base_video_dataset import BaseVideoDataset, VideoDatasetError
+from .base_video_dataset import BaseVideoDataset
 from .kitti_step import CITYSCAPES_CLASSES, CITYSCAPES_PALETTE
-from .utils import (check_thing_classes, frame_record, load_json,
+from .utils import (VideoDatasetError, check_thing_classes, frame_record,
                     require_keys, video_record)
 
 
@@ -118,7 +118,7 @@ class CityscapesVPSDataset(BaseVideoDataset):
     def load_data_list(self) -> List[dict]:
         check_thing_classes(self._metainfo, type(self).__name__)
         path = self.ann_file
-        gt = load_json(path, 'panoptic video annotation file')
+        gt = self.load_json(path, 'panoptic video annotation file')
         require_keys(gt, ('annotations', 'categories'), path, 'the top level')
         classes = list(self._metainfo['classes'])
         things = set(self._metainfo['thing_classes'])
@@ -156,13 +156,19 @@ class CityscapesVPSDataset(BaseVideoDataset):
                     if cat in thing_cats and not crowd:
                         track = tracks.setdefault(seg['id'], len(tracks) + 1)
                     segments.append(
-                        dict(id=seg['id'], category_id=cat_to_label[cat],
-                             iscrowd=crowd, track_id=track))
+                        dict(
+                            id=seg['id'],
+                            category_id=cat_to_label[cat],
+                            iscrowd=crowd,
+                            track_id=track))
                 img_name = image['file_name']
                 if self.img_suffix is not None:
                     img_name = osp.splitext(img_name)[0] + self.img_suffix
                 info = frame_record(
-                    osp.join(img_root, img_name), img_id, t, name,
+                    osp.join(img_root, img_name),
+                    img_id,
+                    t,
+                    name,
                     pan_map_path=self.require_file(
                         osp.join(pan_root, ann['file_name']),
                         f'panoptic PNG of image {image.get("id")}:'),

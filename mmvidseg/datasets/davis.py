@@ -1,14 +1,15 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-import os
 import os.path as osp
 from typing import List
 
 import numpy as np
+from mmengine import fileio
 
 from mmvidseg.registry import DATASETS
-from .base_video_dataset import BaseVideoDataset, VideoDatasetError
+from .base_video_dataset import BaseVideoDataset
 from .transforms.loading import read_label_png
-from .utils import frame_record, load_json, require_keys, video_record
+from .utils import (VideoDatasetError, check_choice, frame_record,
+                    require_keys, video_record)
 
 
 @DATASETS.register_module()
@@ -54,16 +55,14 @@ class DAVISDataset(BaseVideoDataset):
                      seg_map_path='Annotations/480p'),
                  with_gt: bool = True,
                  **kwargs):
-        if version not in ('2016', '2017'):
-            raise ValueError(f'version must be "2016" or "2017", got '
-                             f'{version!r}')
+        check_choice('version', version, ('2016', '2017'))
         self.version = version
         self.with_gt = with_gt
         super().__init__(ann_file=ann_file, data_prefix=data_prefix, **kwargs)
 
     def _reference_ids(self, path: str) -> List[int]:
         """Object ids of a reference mask."""
-        ids = read_label_png(path, what='first-frame mask')
+        ids = read_label_png(path, self.backend_args, 'first-frame mask')
         if ids.ndim != 2:
             raise VideoDatasetError(
                 f'first-frame mask {path} has shape {ids.shape}: expected a '
@@ -73,36 +72,27 @@ class DAVISDataset(BaseVideoDataset):
             objects = [1] if objects or (ids == 255).any() else []
         return objects
 
-    def load_data_list(self) -> List[dict]:
-        videos = self.read_split(self.ann_file)
-        img_root = self.data_prefix['img_path']
-        ann_root = self.data_prefix['seg_map_path']
+    def _annotate(self, name: str, frames: List[str], t: int) -> dict:
+        """``seg_map_path`` (None on unannotated frames), ``ref_object_ids``
+        and, with a ``flow_path`` prefix, ``flow_path`` of frame ``t``."""
+        info = dict(seg_map_path=None, ref_object_ids=[])
+        if t == 0 or self.with_gt:
+            info['seg_map_path'] = self.frame_file(
+                osp.join(self.data_prefix['seg_map_path'], name), frames[t],
+                '.png', 'mask', name)
+        if t == 0:
+            info['ref_object_ids'] = self._reference_ids(info['seg_map_path'])
         flow_root = self.data_prefix.get('flow_path')
-        data_list, img_id = [], 0
-        for video_id, name in enumerate(videos):
-            frames = self.list_frames(osp.join(img_root, name), ('.jpg', ))
-            images = []
-            for t, fname in enumerate(frames):
-                stem = osp.splitext(fname)[0]
-                info = frame_record(osp.join(img_root, name, fname), img_id,
-                                    t, name, seg_map_path=None,
-                                    ref_object_ids=[])
-                if t == 0 or self.with_gt:
-                    info['seg_map_path'] = self.require_file(
-                        osp.join(ann_root, name, stem + '.png'),
-                        f'mask of frame {fname} of sequence {name}:')
-                if t == 0:
-                    info['ref_object_ids'] = self._reference_ids(
-                        info['seg_map_path'])
-                if flow_root is not None:
-                    info['flow_path'] = None if t == len(frames) - 1 else \
-                        self.require_file(
-                            osp.join(flow_root, name, stem + '.flo'),
-                            f'flow of frame {fname} of sequence {name}:')
-                images.append(info)
-                img_id += 1
-            data_list.append(video_record(video_id, name, images))
-        return data_list
+        if flow_root is not None:
+            info['flow_path'] = None if t == len(frames) - 1 else \
+                self.frame_file(osp.join(flow_root, name), frames[t], '.flo',
+                                'flow', name)
+        return info
+
+    def load_data_list(self) -> List[dict]:
+        img_root = self.data_prefix['img_path']
+        return self.load_split_videos(lambda name: osp.join(img_root, name),
+                                      ('.jpg', ), self._annotate)
 
 
 @DATASETS.register_module()
@@ -143,7 +133,7 @@ class YouTubeVOSDataset(BaseVideoDataset):
 
     def load_data_list(self) -> List[dict]:
         path = self.ann_file
-        meta = load_json(path, 'YouTube-VOS meta file')
+        meta = self.load_json(path, 'YouTube-VOS meta file')
         require_keys(meta, ('videos', ), path, 'the top level')
         img_root = self.data_prefix['img_path']
         ann_root = self.data_prefix['seg_map_path']
@@ -161,7 +151,8 @@ class YouTubeVOSDataset(BaseVideoDataset):
                 first.setdefault(min(obj['frames']), []).append(int(obj_id))
             frames = self.list_frames(osp.join(img_root, name), ('.jpg', ))
             ann_dir = osp.join(ann_root, name)
-            masks = set(os.listdir(ann_dir)) if osp.isdir(ann_dir) else set()
+            masks = set(self.list_files(ann_dir, ('.png', ))) if fileio.isdir(
+                ann_dir, backend_args=self.backend_args) else set()
             stems = {osp.splitext(f)[0] for f in frames}
             for stem in first:
                 if stem not in stems:
@@ -169,8 +160,9 @@ class YouTubeVOSDataset(BaseVideoDataset):
                         f'{path}: video {name} has objects first seen in '
                         f'frame {stem}, which {osp.join(img_root, name)} '
                         'does not hold')
-                self.require_file(osp.join(ann_dir, stem + '.png'),
-                                  f'reference mask of video {name}:')
+                self.require_file(
+                    osp.join(ann_dir, stem + '.png'),
+                    f'reference mask of video {name}:')
             images = []
             for t, fname in enumerate(frames):
                 stem = osp.splitext(fname)[0]
@@ -178,7 +170,10 @@ class YouTubeVOSDataset(BaseVideoDataset):
                     if stem + '.png' in masks else None
                 images.append(
                     frame_record(
-                        osp.join(img_root, name, fname), img_id, t, name,
+                        osp.join(img_root, name, fname),
+                        img_id,
+                        t,
+                        name,
                         seg_map_path=seg,
                         ref_object_ids=sorted(first.get(stem, []))))
                 img_id += 1

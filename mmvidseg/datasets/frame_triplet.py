@@ -1,21 +1,20 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Frame triplets for video frame synthesis (interpolation, extrapolation)."""
-import os
 import os.path as osp
 import warnings
-from typing import List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
-from mmengine.dataset import BaseDataset
-from mmengine.fileio import list_from_file
+from mmengine import fileio
 
 from mmvidseg.registry import DATASETS
-from .base_video_dataset import VideoDatasetError
+from .base_video_dataset import BaseVideoDataset
+from .utils import VideoDatasetError, check_choice
 
 IMG_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp')
 
 
 @DATASETS.register_module()
-class FrameTripletDataset(BaseDataset):
+class FrameTripletDataset(BaseVideoDataset):
     """Three frames in temporal order; one of them is to be synthesised.
 
     Each item is a triplet ``(f0, f1, f2)`` as per-frame lists (``img_path``,
@@ -25,7 +24,10 @@ class FrameTripletDataset(BaseDataset):
     (input ``f0, f1``), as in the official code's ``syn_type``. The pipeline
     (``LoadFrameTriplet`` ... ``PackTripletInputs``) turns it into a
     (3, C, H, W) tensor and a ``TrackDataSample`` whose key frame is the
-    target.
+    target. Unlike the other :class:`BaseVideoDataset` subclasses an item
+    is one sample, not a video to draw frames from: the pipeline gets it
+    as it is, and a frame-level sampler (``mmdet.TrackImgSampler``) sees
+    each triplet as a one-frame video.
 
     Two on-disk formats (``list_format``):
 
@@ -55,12 +57,9 @@ class FrameTripletDataset(BaseDataset):
             starts of consecutive triplets. Defaults to 1.
         frame_tmpl (str): Folder mode with a list: frame file names.
             Defaults to ``'{:06d}.png'``.
-        check_files (bool): Check at construction that every frame (and
-            mask) exists, so a missing file fails early with its name.
-            Defaults to True.
-        **kwargs: :class:`mmengine.dataset.BaseDataset` arguments
-            (``ann_file``, ``data_root``, ``data_prefix``, ``pipeline``,
-            ``test_mode``...).
+        **kwargs: :class:`BaseVideoDataset` arguments (``check_files``,
+            ``backend_args``, ``ann_file``, ``data_root``, ``data_prefix``,
+            ``pipeline``, ``test_mode``...).
     """
 
     METAINFO = dict(classes=None)
@@ -74,15 +73,10 @@ class FrameTripletDataset(BaseDataset):
                  frame_interval: int = 1,
                  triplet_stride: int = 1,
                  frame_tmpl: str = '{:06d}.png',
-                 check_files: bool = True,
                  data_prefix: dict = dict(img_path='', mask_path=None),
                  **kwargs):
-        if list_format not in self.FORMATS:
-            raise ValueError(f'list_format must be one of {self.FORMATS}, '
-                             f'got {list_format!r}')
-        if synthesis not in self.SYNTHESIS:
-            raise ValueError(f'synthesis must be one of {self.SYNTHESIS}, '
-                             f'got {synthesis!r}')
+        check_choice('list_format', list_format, self.FORMATS)
+        check_choice('synthesis', synthesis, self.SYNTHESIS)
         if frame_interval < 1 or triplet_stride < 1:
             raise ValueError('frame_interval and triplet_stride must be >= '
                              f'1, got {frame_interval}, {triplet_stride}')
@@ -91,24 +85,27 @@ class FrameTripletDataset(BaseDataset):
         self.frame_interval = frame_interval
         self.triplet_stride = triplet_stride
         self.frame_tmpl = frame_tmpl
-        self.check_files = check_files
         data_prefix = dict(data_prefix)
         data_prefix.setdefault('img_path', '')
         if not data_prefix.get('mask_path'):
             data_prefix.pop('mask_path', None)
         super().__init__(*args, data_prefix=data_prefix, **kwargs)
 
-    # ----------------------------------------------------------- helpers
-    def _require(self, path: str, what: str) -> str:
-        if self.check_files and not osp.isfile(path):
-            raise FileNotFoundError(f'{what} {path} does not exist')
-        return path
+    # ------------------------------------------------------------ items
+    def prepare_data(self, idx: Union[int, Tuple[int, int]]) -> Any:
+        """Run the pipeline on triplet ``idx`` (or ``(idx, 0)``, as a
+        frame-level sampler gives it)."""
+        if isinstance(idx, tuple):
+            idx = idx[0]
+        return self.pipeline(self.get_data_info(idx))
 
-    @staticmethod
-    def _read_lines(path: str) -> List[str]:
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'triplet list {path} does not exist')
-        return [line.strip() for line in list_from_file(path)]
+    def get_len_per_video(self, idx: int) -> int:
+        """1: a triplet is one sample."""
+        return 1
+
+    def filter_data(self) -> List[dict]:
+        """Keep every triplet."""
+        return self.data_list
 
     def _item(self, index: int, name: str, paths: Sequence[str],
               mask_path: Optional[str]) -> dict:
@@ -120,8 +117,9 @@ class FrameTripletDataset(BaseDataset):
             video_id=[index] * 3,
             video_name=[name] * 3,
             video_length=[3] * 3,
-            motion_mask_path=[mask_path if k == key else None
-                              for k in range(3)],
+            motion_mask_path=[
+                mask_path if k == key else None for k in range(3)
+            ],
             key_frame_flags=[k == key for k in range(3)])
 
     # ------------------------------------------------------------ formats
@@ -137,15 +135,14 @@ class FrameTripletDataset(BaseDataset):
                 'replacing "frame1" in the name of the frame-1 list, which '
                 'this name does not contain')
         paths = [
-            osp.join(folder, ('frame' + str(k)).join(base.rsplit('frame1',
-                                                                  1)))
+            osp.join(folder, ('frame' + str(k)).join(base.rsplit('frame1', 1)))
             for k in (1, 2, 3)
         ]
-        lists = [self._read_lines(p) for p in paths]
+        lists = [self.read_lines(p, 'triplet list') for p in paths]
         if not len(lists[0]) == len(lists[1]) == len(lists[2]):
-            raise VideoDatasetError(
-                'the DVF lists differ in length: ' + ', '.join(
-                    f'{p} ({len(x)} lines)' for p, x in zip(paths, lists)))
+            raise VideoDatasetError('the DVF lists differ in length: ' +
+                                    ', '.join(f'{p} ({len(x)} lines)'
+                                              for p, x in zip(paths, lists)))
         img_root = self.data_prefix['img_path']
         mask_root = self.data_prefix.get('mask_path')
         if mask_root and self.synthesis != 'inter':
@@ -164,13 +161,13 @@ class FrameTripletDataset(BaseDataset):
                         f'{path}:{lineno}: expected one relative image path '
                         f'such as "1011/frame_2.png", got {line!r}')
             frames = [
-                self._require(osp.join(img_root, line), 'frame')
+                self.require_file(osp.join(img_root, line), 'frame')
                 for line in lines
             ]
             name = osp.dirname(lines[1]) or str(lineno)
             mask = None
             if mask_root:
-                mask = self._require(
+                mask = self.require_file(
                     osp.join(mask_root, osp.dirname(lines[1]),
                              'motion_mask.png'), 'motion mask')
             data_list.append(self._item(len(data_list), name, frames, mask))
@@ -181,7 +178,7 @@ class FrameTripletDataset(BaseDataset):
     def _load_folder(self) -> List[dict]:
         img_root = self.data_prefix['img_path']
         mask_root = self.data_prefix.get('mask_path')
-        if not osp.isdir(img_root):
+        if not fileio.isdir(img_root, backend_args=self.backend_args):
             raise FileNotFoundError(f'video folder root {img_root} does not '
                                     'exist')
         step = self.frame_interval
@@ -189,21 +186,22 @@ class FrameTripletDataset(BaseDataset):
 
         def add(video, names):
             frames = [
-                self._require(osp.join(img_root, video, n), 'frame')
+                self.require_file(osp.join(img_root, video, n), 'frame')
                 for n in names
             ]
             mask = None
             if mask_root:
-                stem = osp.splitext(names[1 if self.synthesis == 'inter'
-                                          else 2])[0]
-                mask = self._require(
+                stem = osp.splitext(
+                    names[1 if self.synthesis == 'inter' else 2])[0]
+                mask = self.require_file(
                     osp.join(mask_root, video, stem + '.png'), 'motion mask')
             data_list.append(
-                self._item(len(data_list), f'{video}/{names[1]}', frames,
-                           mask))
+                self._item(
+                    len(data_list), f'{video}/{names[1]}', frames, mask))
 
         if self.ann_file:
-            for lineno, line in enumerate(self._read_lines(self.ann_file), 1):
+            for lineno, line in enumerate(
+                    self.read_lines(self.ann_file, 'triplet list'), 1):
                 if not line:
                     continue
                 fields = line.split()
@@ -214,24 +212,19 @@ class FrameTripletDataset(BaseDataset):
                         f'<first frame index>", got {line!r}')
                 start = int(fields[1])
                 add(fields[0], [
-                    self.frame_tmpl.format(start + k * step)
-                    for k in range(3)
+                    self.frame_tmpl.format(start + k * step) for k in range(3)
                 ])
         else:
-            for video in sorted(os.listdir(img_root)):
+            for video in self.list_dirs(img_root, 'video folder root'):
                 vdir = osp.join(img_root, video)
-                if not osp.isdir(vdir):
-                    continue
-                names = sorted(
-                    f for f in os.listdir(vdir)
-                    if f.lower().endswith(IMG_SUFFIXES))
+                names = self.list_files(vdir, IMG_SUFFIXES)
                 if len(names) < 2 * step + 1:
                     warnings.warn(f'video folder {vdir} has {len(names)} '
                                   f'frames, fewer than a triplet with '
                                   f'frame_interval={step}: skipped')
                     continue
-                for start in range(0, len(names) - 2 * step,
-                                   self.triplet_stride):
+                for start in range(0,
+                                   len(names) - 2 * step, self.triplet_stride):
                     add(video, names[start:start + 2 * step + 1:step])
         if not data_list:
             where = self.ann_file or img_root

@@ -4,8 +4,9 @@ import random
 from typing import Any, Dict, List
 
 from mmvidseg.registry import DATASETS
-from .base_video_dataset import BaseVideoDataset, VideoDatasetError
-from .utils import frame_record, load_json, require_keys, video_record
+from .base_video_dataset import BaseVideoDataset
+from .utils import VideoDatasetError, frame_record, require_keys, video_record
+
 
 @DATASETS.register_module()
 class ImageNetVIDDataset(BaseVideoDataset):
@@ -68,8 +69,6 @@ class ImageNetVIDDataset(BaseVideoDataset):
         **kwargs: See :class:`BaseVideoDataset`.
     """
 
-    METAINFO = dict(classes=None, palette=None)
-
     def __init__(self,
                  ann_file: str = 'annotations/imagenet_vid_val.json',
                  data_prefix: dict = dict(img_path='Data/VID'),
@@ -120,21 +119,15 @@ class ImageNetVIDDataset(BaseVideoDataset):
 
     def load_data_list(self) -> List[dict]:
         path = self.ann_file
-        coco = load_json(path, 'CocoVID annotation file')
+        coco = self.load_json(path, 'CocoVID annotation file')
         require_keys(coco, ('images', 'categories', 'annotations'), path,
                      'the top level')
-        cats = coco['categories']
-        for i, cat in enumerate(cats):
-            require_keys(cat, ('id', 'name'), path, f'categories[{i}]')
-        cats = sorted(cats, key=lambda c: c['id'])
-        if self._metainfo.get('classes') is None:
-            self._metainfo['classes'] = tuple(c['name'] for c in cats)
-        classes = list(self._metainfo['classes'])
-        labels = {c['id']: classes.index(c['name'])
-                  for c in cats if c['name'] in classes}
-        declared = {c['id'] for c in cats}
-        names = {v['id']: v.get('name', str(v['id']))
-                 for v in coco.get('videos', []) if 'id' in v}
+        labels = self.category_labels(coco['categories'], path)
+        declared = {c['id'] for c in coco['categories']}
+        names = {
+            v['id']: v.get('name', str(v['id']))
+            for v in coco.get('videos', []) if 'id' in v
+        }
 
         anns: Dict[int, list] = {}
         for i, ann in enumerate(coco['annotations']):
@@ -175,7 +168,9 @@ class ImageNetVIDDataset(BaseVideoDataset):
                         self.require_file(
                             osp.join(img_root, image['file_name']),
                             f'image {image["id"]} of {path}:'),
-                        image['id'], t, name,
+                        image['id'],
+                        t,
+                        name,
                         height=image['height'],
                         width=image['width'],
                         ann_file=path,

@@ -1,12 +1,8 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-from typing import List
-
 from mmseg.datasets import CityscapesDataset
 
 from mmvidseg.registry import DATASETS
-from .base_video_dataset import BaseVideoDataset
-from .utils import (check_thing_classes, frame_record, scan_sequence_folder,
-                    video_record)
+from .video_sequence import VideoSequenceDataset
 
 #: The 19 Cityscapes training classes (KITTI-STEP and Cityscapes-(D)VPS
 #: use them in this order), taken from mmseg.
@@ -15,7 +11,7 @@ CITYSCAPES_PALETTE = [list(c) for c in CityscapesDataset.METAINFO['palette']]
 
 
 @DATASETS.register_module()
-class KITTISTEPDataset(BaseVideoDataset):
+class KITTISTEPDataset(VideoSequenceDataset):
     """`KITTI-STEP <https://www.cvlibs.net/datasets/kitti/eval_step.php>`_
     video panoptic segmentation, in the ``video_sequence`` layout that
     Video K-Net and Tube-Link train on::
@@ -34,8 +30,9 @@ class KITTISTEPDataset(BaseVideoDataset):
             ``dict(img_path='video_sequence/val')``.
         with_gt (bool): Whether ``*_panoptic.png`` files exist (False for
             the test split). Defaults to True.
-        **kwargs: See :class:`BaseVideoDataset`; ``metainfo`` may replace
-            ``classes`` / ``thing_classes`` (e.g. the toy classes).
+        **kwargs: See :class:`~mmvidseg.datasets.BaseVideoDataset`;
+            ``metainfo`` may replace ``classes`` / ``thing_classes`` (e.g.
+            the toy classes).
     """
 
     METAINFO = dict(
@@ -43,27 +40,11 @@ class KITTISTEPDataset(BaseVideoDataset):
         thing_classes=('person', 'car'),
         palette=CITYSCAPES_PALETTE)
 
-    def __init__(self,
-                 data_prefix: dict = dict(img_path='video_sequence/val'),
-                 with_gt: bool = True,
-                 **kwargs):
-        self.with_gt = with_gt
-        super().__init__(data_prefix=data_prefix, **kwargs)
-
-    def load_data_list(self) -> List[dict]:
-        check_thing_classes(self._metainfo, type(self).__name__)
-        seqs = scan_sequence_folder(self.data_prefix['img_path'],
-                                    '_leftImg8bit.png')
-        data_list, img_id = [], 0
-        for video_id, (seq, stems) in enumerate(seqs.items()):
-            images = []
-            for t, stem in enumerate(stems):
-                info = frame_record(stem + '_leftImg8bit.png', img_id, t, seq)
-                if self.with_gt:
-                    info['pan_map_path'] = self.require_file(
-                        stem + '_panoptic.png',
-                        f'panoptic map of frame {t} of sequence {seq}:')
-                images.append(info)
-                img_id += 1
-            data_list.append(video_record(video_id, seq, images))
-        return data_list
+    def frame_annotations(self, stem: str, where: str) -> dict:
+        """``pan_map_path`` (with ``with_gt``)."""
+        if not self.with_gt:
+            return {}
+        return dict(
+            pan_map_path=self.require_file(stem +
+                                           '_panoptic.png', 'panoptic map ' +
+                                           where))

@@ -1,12 +1,10 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-import os
 import os.path as osp
 from typing import List
 
 from mmvidseg.registry import DATASETS
-from .base_video_dataset import BaseVideoDataset, VideoDatasetError
-from .utils import (check_thing_classes, frame_record, scan_sequence_folder,
-                    video_record)
+from .utils import VideoDatasetError
+from .video_sequence import DepthVideoSequenceDataset
 
 #: SemanticKITTI's 19 training classes in train-id order; the first 8 are
 #: things.
@@ -17,7 +15,7 @@ SEMKITTI_CLASSES = ('car', 'bicycle', 'motorcycle', 'truck', 'other-vehicle',
 
 
 @DATASETS.register_module()
-class SemKITTIDVPSDataset(BaseVideoDataset):
+class SemKITTIDVPSDataset(DepthVideoSequenceDataset):
     """SemKITTI-DVPS depth-aware video panoptic segmentation
     (`ViP-DeepLab <https://arxiv.org/abs/2012.05258>`_), as released::
 
@@ -36,7 +34,7 @@ class SemKITTIDVPSDataset(BaseVideoDataset):
             ``dict(img_path='video_sequence/val')``.
         with_gt (bool): Whether class/instance maps exist. Defaults to True.
         with_depth (bool): Whether depth maps exist. Defaults to True.
-        **kwargs: See :class:`BaseVideoDataset`.
+        **kwargs: See :class:`~mmvidseg.datasets.BaseVideoDataset`.
     """
 
     METAINFO = dict(
@@ -44,21 +42,11 @@ class SemKITTIDVPSDataset(BaseVideoDataset):
         thing_classes=SEMKITTI_CLASSES[:8],
         palette=None)
 
-    def __init__(self,
-                 data_prefix: dict = dict(img_path='video_sequence/val'),
-                 with_gt: bool = True,
-                 with_depth: bool = True,
-                 **kwargs):
-        self.with_gt = with_gt
-        self.with_depth = with_depth
-        super().__init__(data_prefix=data_prefix, **kwargs)
-
-    @staticmethod
-    def _depth_files(folder: str) -> dict:
+    def _depth_files(self, folder: str) -> dict:
         """``{frame stem: (depth file, focal length)}`` of a split folder."""
         found = {}
-        for name in os.listdir(folder):
-            if '_depth_' not in name or not name.endswith('.png'):
+        for name in self.list_files(folder, ('.png', ), 'sequence folder'):
+            if '_depth_' not in name:
                 continue
             prefix, focal = name[:-4].split('_depth_', 1)
             try:
@@ -76,29 +64,22 @@ class SemKITTIDVPSDataset(BaseVideoDataset):
         return found
 
     def load_data_list(self) -> List[dict]:
-        check_thing_classes(self._metainfo, type(self).__name__)
-        folder = self.data_prefix['img_path']
-        seqs = scan_sequence_folder(folder, '_leftImg8bit.png')
-        depths = self._depth_files(folder) if self.with_depth else {}
-        data_list, img_id = [], 0
-        for video_id, (seq, stems) in enumerate(seqs.items()):
-            images = []
-            for t, stem in enumerate(stems):
-                info = frame_record(stem + '_leftImg8bit.png', img_id, t, seq)
-                where = f'of frame {t} of sequence {seq}:'
-                if self.with_gt:
-                    info['seg_map_path'] = self.require_file(
-                        stem + '_gtFine_class.png', 'class map ' + where)
-                    info['inst_map_path'] = self.require_file(
-                        stem + '_gtFine_instance.png', 'instance map ' + where)
-                if self.with_depth:
-                    if stem not in depths:
-                        raise FileNotFoundError(
-                            f'depth map {where[:-1]}: no file '
-                            f'{stem}_depth_<focal>.png')
-                    info['depth_map_path'], info['focal_length'] = \
-                        depths[stem]
-                images.append(info)
-                img_id += 1
-            data_list.append(video_record(video_id, seq, images))
-        return data_list
+        self._depths = self._depth_files(self.data_prefix['img_path']) \
+            if self.with_depth else {}
+        return super().load_data_list()
+
+    def frame_annotations(self, stem: str, where: str) -> dict:
+        """``seg_map_path`` and ``inst_map_path`` (``with_gt``),
+        ``depth_map_path`` and ``focal_length`` (``with_depth``)."""
+        info = {}
+        if self.with_gt:
+            info['seg_map_path'] = self.require_file(
+                stem + '_gtFine_class.png', 'class map ' + where)
+            info['inst_map_path'] = self.require_file(
+                stem + '_gtFine_instance.png', 'instance map ' + where)
+        if self.with_depth:
+            if stem not in self._depths:
+                raise FileNotFoundError(f'depth map {where[:-1]}: no file '
+                                        f'{stem}_depth_<focal>.png')
+            info['depth_map_path'], info['focal_length'] = self._depths[stem]
+        return info

@@ -2,10 +2,11 @@
 import os.path as osp
 from typing import List
 
+from mmengine import fileio
+
 from mmvidseg.registry import DATASETS
-from .base_video_dataset import BaseVideoDataset, VideoDatasetError
-from .utils import (check_thing_classes, frame_record, load_json,
-                    require_keys, video_record)
+from .base_video_dataset import BaseVideoDataset
+from .utils import VideoDatasetError, check_thing_classes, require_keys
 
 #: VIPSeg's 124 categories in id order (``panoVIPSeg_categories.json``).
 VIPSEG_CLASSES = (
@@ -23,22 +24,21 @@ VIPSEG_CLASSES = (
     'other_animal', 'tree', 'flower', 'other_plant', 'toy', 'ball_net',
     'backboard', 'skateboard', 'bat', 'ball',
     'cupboard_or_showcase_or_storage_rack', 'box',
-    'traveling_case_or_trolley_case', 'basket', 'bag_or_package',
-    'trash_can', 'cage', 'plate', 'tub_or_bowl_or_pot', 'bottle_or_cup',
-    'barrel', 'fishbowl', 'bed', 'pillow', 'table_or_desk', 'chair_or_seat',
-    'bench', 'sofa', 'shelf', 'bathtub', 'gun', 'commode', 'roaster',
-    'other_machine', 'refrigerator', 'washing_machine', 'Microwave_oven',
-    'fan', 'curtain', 'textiles', 'clothes', 'painting_or_poster', 'mirror',
+    'traveling_case_or_trolley_case', 'basket', 'bag_or_package', 'trash_can',
+    'cage', 'plate', 'tub_or_bowl_or_pot', 'bottle_or_cup', 'barrel',
+    'fishbowl', 'bed', 'pillow', 'table_or_desk', 'chair_or_seat', 'bench',
+    'sofa', 'shelf', 'bathtub', 'gun', 'commode', 'roaster', 'other_machine',
+    'refrigerator', 'washing_machine', 'Microwave_oven', 'fan', 'curtain',
+    'textiles', 'clothes', 'painting_or_poster', 'mirror',
     'flower_pot_or_vase', 'clock', 'book', 'tool', 'blackboard', 'tissue',
-    'screen_or_television', 'computer', 'printer', 'Mobile_phone',
-    'keyboard', 'other_electronic_product', 'fruit', 'food', 'instrument',
-    'train')
+    'screen_or_television', 'computer', 'printer', 'Mobile_phone', 'keyboard',
+    'other_electronic_product', 'fruit', 'food', 'instrument', 'train')
 #: Ids of VIPSeg's 58 thing categories.
 VIPSEG_THING_IDS = (2, 4, 8, 10, 41, 43, 44, 46, 47, 48, 49, 50, 51, 52, 54,
-                    55, 56, 60, 61, 62, 63, 64, 65, 72, 74, 76, 77, 78, 79,
-                    82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 95, 96, 97,
-                    99, 100, 101, 102, 106, 107, 108, 109, 114, 115, 116,
-                    117, 118, 122, 123)
+                    55, 56, 60, 61, 62, 63, 64, 65, 72, 74, 76, 77, 78, 79, 82,
+                    83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 95, 96, 97, 99,
+                    100, 101, 102, 106, 107, 108, 109, 114, 115, 116, 117, 118,
+                    122, 123)
 
 
 @DATASETS.register_module()
@@ -89,8 +89,8 @@ class VIPSegDataset(BaseVideoDataset):
                                  'thing_classes too')
             return
         path = osp.join(self.data_root or '', 'panoVIPSeg_categories.json')
-        if osp.isfile(path):
-            cats = load_json(path, 'VIPSeg categories file')
+        if fileio.isfile(path, backend_args=self.backend_args):
+            cats = self.load_json(path, 'VIPSeg categories file')
             if not isinstance(cats, list):
                 raise VideoDatasetError(f'{path} must hold a list of '
                                         'categories')
@@ -109,26 +109,19 @@ class VIPSegDataset(BaseVideoDataset):
             meta['thing_classes'] = tuple(VIPSEG_CLASSES[i]
                                           for i in VIPSEG_THING_IDS)
 
+    def _annotate(self, name: str, frames: List[str], t: int) -> dict:
+        """``pan_map_path`` of frame ``t`` (with ``with_gt``)."""
+        if not self.with_gt:
+            return {}
+        return dict(
+            pan_map_path=self.frame_file(
+                osp.join(self.data_prefix['seg_map_path'], name), frames[t],
+                '.png', 'panomask', name))
+
     def load_data_list(self) -> List[dict]:
         self._set_classes()
         check_thing_classes(self._metainfo, type(self).__name__)
-        videos = self.read_split(self.ann_file)
         img_root = self.data_prefix['img_path']
-        ann_root = self.data_prefix.get('seg_map_path')
-        data_list, img_id = [], 0
-        for video_id, name in enumerate(videos):
-            frame_dir = osp.join(img_root, name)
-            images = []
-            for t, fname in enumerate(
-                    self.list_frames(frame_dir, ('.jpg', '.jpeg', '.png'))):
-                info = frame_record(osp.join(frame_dir, fname), img_id, t,
-                                    name)
-                if self.with_gt:
-                    stem = osp.splitext(fname)[0]
-                    info['pan_map_path'] = self.require_file(
-                        osp.join(ann_root, name, stem + '.png'),
-                        f'panomask of frame {fname} of video {name}:')
-                images.append(info)
-                img_id += 1
-            data_list.append(video_record(video_id, name, images))
-        return data_list
+        return self.load_split_videos(lambda name: osp.join(img_root, name),
+                                      ('.jpg', '.jpeg', '.png'),
+                                      self._annotate)

@@ -1,10 +1,10 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-import json
 import os.path as osp
 from typing import List
 
 from mmvidseg.registry import DATASETS
-from .base_video_dataset import BaseVideoDataset, VideoDatasetError
+from .base_video_dataset import BaseVideoDataset
+from .utils import VideoDatasetError
 
 
 @DATASETS.register_module()
@@ -37,8 +37,6 @@ class VSPWDataset(BaseVideoDataset):
     from ``label_num_dic_final.json`` in ``data_root``.
     """
 
-    METAINFO = dict(classes=None, palette=None)
-
     def __init__(self,
                  ann_file: str = 'val.txt',
                  data_prefix: dict = dict(img_path='data'),
@@ -49,46 +47,33 @@ class VSPWDataset(BaseVideoDataset):
 
     def _read_class_names(self) -> List[str]:
         path = osp.join(self.data_root or '', 'label_num_dic_final.json')
-        if not osp.isfile(path):
+        try:
+            name_to_value = self.load_json(path, 'VSPW class names')
+        except FileNotFoundError:
             raise FileNotFoundError(
                 f'VSPW class names: pass metainfo=dict(classes=...) or put '
-                f'label_num_dic_final.json in data_root ({path} is missing)')
+                f'label_num_dic_final.json in data_root ({path} is missing)'
+            ) from None
         try:
-            with open(path) as f:
-                name_to_value = json.load(f)
             pairs = sorted((int(v), str(k)) for k, v in name_to_value.items())
         except (ValueError, TypeError, AttributeError) as e:
             raise VideoDatasetError(
                 f'{path} is not a {{class name: mask value}} JSON ({e})')
         return [name for value, name in pairs if value >= 1]
 
+    def _annotate(self, name: str, frames: List[str], t: int) -> dict:
+        """``seg_map_path`` of frame ``t`` (with ``with_gt``)."""
+        if not self.with_gt:
+            return {}
+        return dict(
+            seg_map_path=self.frame_file(
+                osp.join(self.data_prefix['img_path'], name, 'mask'),
+                frames[t], '.png', 'mask', name))
+
     def load_data_list(self) -> List[dict]:
         if self._metainfo.get('classes') is None:
             self._metainfo['classes'] = tuple(self._read_class_names())
-        videos = self.read_split(self.ann_file)
         root = self.data_prefix['img_path']
-        data_list, img_id = [], 0
-        for video_id, name in enumerate(videos):
-            frame_dir = osp.join(root, name, 'origin')
-            frames = self.list_frames(frame_dir, ('.jpg', '.jpeg', '.png'))
-            images = []
-            for t, fname in enumerate(frames):
-                info = dict(
-                    img_path=osp.join(frame_dir, fname),
-                    img_id=img_id,
-                    frame_id=t,
-                    video_name=name)
-                if self.with_gt:
-                    stem = osp.splitext(fname)[0]
-                    info['seg_map_path'] = self.require_file(
-                        osp.join(root, name, 'mask', stem + '.png'),
-                        f'mask of frame {fname} of video {name}:')
-                images.append(info)
-                img_id += 1
-            data_list.append(
-                dict(
-                    video_id=video_id,
-                    video_name=name,
-                    video_length=len(images),
-                    images=images))
-        return data_list
+        return self.load_split_videos(
+            lambda name: osp.join(root, name, 'origin'),
+            ('.jpg', '.jpeg', '.png'), self._annotate)

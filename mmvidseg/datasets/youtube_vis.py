@@ -3,25 +3,27 @@ import os.path as osp
 from typing import List, Optional
 
 from mmvidseg.registry import DATASETS
-from .base_video_dataset import BaseVideoDataset, VideoDatasetError
-from .utils import frame_record, load_json, require_keys, video_record
+from .base_video_dataset import BaseVideoDataset
+from .utils import VideoDatasetError, frame_record, require_keys, video_record
 
 #: YouTube-VIS 2019 categories in id order (ids 1..40).
-YTVIS_2019_CLASSES = (
-    'person', 'giant_panda', 'lizard', 'parrot', 'skateboard', 'sedan', 'ape',
-    'dog', 'snake', 'monkey', 'hand', 'rabbit', 'duck', 'cat', 'cow', 'fish',
-    'train', 'horse', 'turtle', 'bear', 'motorbike', 'giraffe', 'leopard',
-    'fox', 'deer', 'owl', 'surfboard', 'airplane', 'truck', 'zebra', 'tiger',
-    'elephant', 'snowboard', 'boat', 'shark', 'mouse', 'frog', 'eagle',
-    'earless_seal', 'tennis_racket')
+YTVIS_2019_CLASSES = ('person', 'giant_panda', 'lizard', 'parrot',
+                      'skateboard', 'sedan', 'ape', 'dog', 'snake', 'monkey',
+                      'hand', 'rabbit', 'duck', 'cat', 'cow', 'fish', 'train',
+                      'horse', 'turtle', 'bear', 'motorbike', 'giraffe',
+                      'leopard', 'fox', 'deer', 'owl', 'surfboard', 'airplane',
+                      'truck', 'zebra', 'tiger', 'elephant', 'snowboard',
+                      'boat', 'shark', 'mouse', 'frog', 'eagle',
+                      'earless_seal', 'tennis_racket')
 #: YouTube-VIS 2021 categories in id order (ids 1..40).
-YTVIS_2021_CLASSES = (
-    'airplane', 'bear', 'bird', 'boat', 'car', 'cat', 'cow', 'deer', 'dog',
-    'duck', 'earless_seal', 'elephant', 'fish', 'flying_disc', 'fox', 'frog',
-    'giant_panda', 'giraffe', 'horse', 'leopard', 'lizard', 'monkey',
-    'motorbike', 'mouse', 'parrot', 'person', 'rabbit', 'shark', 'skateboard',
-    'snake', 'snowboard', 'squirrel', 'surfboard', 'tennis_racket', 'tiger',
-    'train', 'truck', 'turtle', 'whale', 'zebra')
+YTVIS_2021_CLASSES = ('airplane', 'bear', 'bird', 'boat', 'car', 'cat', 'cow',
+                      'deer', 'dog', 'duck', 'earless_seal', 'elephant',
+                      'fish', 'flying_disc', 'fox', 'frog', 'giant_panda',
+                      'giraffe', 'horse', 'leopard', 'lizard', 'monkey',
+                      'motorbike', 'mouse', 'parrot', 'person', 'rabbit',
+                      'shark', 'skateboard', 'snake', 'snowboard', 'squirrel',
+                      'surfboard', 'tennis_racket', 'tiger', 'train', 'truck',
+                      'turtle', 'whale', 'zebra')
 
 
 @DATASETS.register_module()
@@ -60,7 +62,6 @@ class YouTubeVISDataset(BaseVideoDataset):
         **kwargs: See :class:`BaseVideoDataset`.
     """
 
-    METAINFO = dict(classes=None, palette=None)
     VERSIONS = {'2019': YTVIS_2019_CLASSES, '2021': YTVIS_2021_CLASSES}
 
     def __init__(self,
@@ -83,21 +84,6 @@ class YouTubeVISDataset(BaseVideoDataset):
             metainfo=metainfo,
             **kwargs)
 
-    def _labels(self, ann: dict) -> dict:
-        """``{category id: class index}`` (sets ``classes`` if unset)."""
-        path = self.ann_file
-        cats = ann['categories']
-        for i, cat in enumerate(cats):
-            require_keys(cat, ('id', 'name'), path, f'categories[{i}]')
-        cats = sorted(cats, key=lambda c: c['id'])
-        if self._metainfo.get('classes') is None:
-            self._metainfo['classes'] = tuple(c['name'] for c in cats)
-        classes = list(self._metainfo['classes'])
-        return {
-            c['id']: classes.index(c['name'])
-            for c in cats if c['name'] in classes
-        }
-
     def _tracks(self, ann: dict, videos: dict, labels: dict) -> dict:
         """``{video id: {frame: [instance, ...]}}`` from ``annotations``."""
         path = self.ann_file
@@ -105,8 +91,9 @@ class YouTubeVISDataset(BaseVideoDataset):
         per_video = {vid: {} for vid in videos}
         for i, track in enumerate(ann.get('annotations', [])):
             where = f'annotations[{i}]'
-            require_keys(track, ('video_id', 'category_id', 'segmentations',
-                                 'id'), path, where)
+            require_keys(track,
+                         ('video_id', 'category_id', 'segmentations', 'id'),
+                         path, where)
             video = videos.get(track['video_id'])
             if video is None:
                 raise VideoDatasetError(
@@ -147,13 +134,12 @@ class YouTubeVISDataset(BaseVideoDataset):
                     ignore_flag=int(bool(track.get('iscrowd', 0))))
                 if segm is not None:
                     instance['mask'] = segm
-                per_video[track['video_id']].setdefault(t, []).append(
-                    instance)
+                per_video[track['video_id']].setdefault(t, []).append(instance)
         return per_video
 
     def load_data_list(self) -> List[dict]:
         path = self.ann_file
-        ann = load_json(path, 'YouTube-VIS annotation file')
+        ann = self.load_json(path, 'YouTube-VIS annotation file')
         require_keys(ann, ('videos', 'categories'), path, 'the top level')
         if not self.test_mode and 'annotations' not in ann:
             raise VideoDatasetError(
@@ -168,7 +154,7 @@ class YouTubeVISDataset(BaseVideoDataset):
                     f'{path}: video {video["id"]} lists no frame (an empty '
                     'video)')
             videos[video['id']] = video
-        labels = self._labels(ann)
+        labels = self.category_labels(ann['categories'], path)
         instances = self._tracks(ann, videos, labels)
         img_root = self.data_prefix['img_path']
         data_list, img_id = [], 0
@@ -181,7 +167,9 @@ class YouTubeVISDataset(BaseVideoDataset):
                         self.require_file(
                             osp.join(img_root, fname),
                             f'frame {t} of video {vid} in {path}:'),
-                        img_id, t, name,
+                        img_id,
+                        t,
+                        name,
                         height=video['height'],
                         width=video['width'],
                         ann_file=path,

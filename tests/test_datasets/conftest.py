@@ -20,12 +20,14 @@ def _videos(num_train=1, num_val=2, frames=4):
     from mmvidseg.testing import generate_toy_video
     return {
         'train': [
-            generate_toy_video(s, num_frames=frames, height=HEIGHT,
-                               width=WIDTH) for s in range(num_train)
+            generate_toy_video(
+                s, num_frames=frames, height=HEIGHT, width=WIDTH)
+            for s in range(num_train)
         ],
         'val': [
-            generate_toy_video(1000 + s, num_frames=frames, height=HEIGHT,
-                               width=WIDTH) for s in range(num_val)
+            generate_toy_video(
+                1000 + s, num_frames=frames, height=HEIGHT, width=WIDTH)
+            for s in range(num_val)
         ],
     }
 
@@ -52,6 +54,11 @@ def _write(tmp_path_factory, toy_videos, name, **kwargs):
     root = str(tmp_path_factory.mktemp(f'toy_{name}'))
     getattr(toy_formats, f'write_{name}')(root, toy_videos, **kwargs)
     return root, toy_videos
+
+
+@pytest.fixture(scope='session')
+def toy_vspw(tmp_path_factory, toy_videos):
+    return _write(tmp_path_factory, toy_videos, 'vspw')
 
 
 @pytest.fixture(scope='session')
@@ -82,7 +89,10 @@ def toy_youtube_vis(tmp_path_factory, toy_videos):
 @pytest.fixture(scope='session')
 def toy_youtube_vis_2021(tmp_path_factory, toy_videos):
     return _write(
-        tmp_path_factory, toy_videos, 'youtube_vis', version='2021',
+        tmp_path_factory,
+        toy_videos,
+        'youtube_vis',
+        version='2021',
         compressed_rle=True)
 
 
@@ -97,13 +107,14 @@ def toy_imagenet_vid_det(tmp_path_factory, toy_videos):
     ``tools/dataset_converters/imagenet_det2cocovid.py --merge-with`` (the
     real config's training recipe)."""
     import importlib.util
+
     from mmvidseg.testing.toy_formats import (TOY_VID_WNIDS,
                                               write_imagenet_det,
                                               write_imagenet_vid)
     root = str(tmp_path_factory.mktemp('toy_imagenet_vid_det'))
     write_imagenet_vid(root, toy_videos)
-    write_imagenet_det(root, {'train': toy_videos['train']},
-                       wnids=TOY_VID_WNIDS)
+    write_imagenet_det(
+        root, {'train': toy_videos['train']}, wnids=TOY_VID_WNIDS)
     path = osp.join(REPO, 'tools', 'dataset_converters',
                     'imagenet_det2cocovid.py')
     spec = importlib.util.spec_from_file_location('_det2cocovid', path)

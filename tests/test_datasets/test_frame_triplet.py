@@ -175,6 +175,23 @@ def test_dataset_errors(toy, tmp_path):
                             data_prefix=dict(img_path='videos'), pipeline=[])
 
 
+def test_is_a_video_dataset_of_one_sample_triplets(toy):
+    """A BaseVideoDataset whose items go to the pipeline as they are; a
+    frame-level sampler visits each triplet once."""
+    from mmdet.datasets.samplers import TrackImgSampler
+
+    from mmvidseg.datasets import BaseVideoDataset
+    root, _ = toy
+    ds = _dvf(root)
+    assert isinstance(ds, BaseVideoDataset)
+    assert [ds.get_len_per_video(i) for i in range(len(ds))] == [1] * 6
+    indices = list(TrackImgSampler(ds, seed=0))
+    assert sorted(indices) == [(i, 0) for i in range(6)]
+    assert ds.prepare_data((4, 0)) == ds.prepare_data(4) == \
+        ds.get_data_info(4)
+    assert ds[4]['key_frame_flags'] == [False, True, False]
+
+
 # ------------------------------------------------------------ transforms
 def _loaded(root, idx=4, **kwargs):
     ds = _dvf(root, data_prefix=dict(img_path='ucf101_triplets',

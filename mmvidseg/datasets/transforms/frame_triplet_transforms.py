@@ -8,7 +8,7 @@ transforms here apply the same random parameters to the three frames and
 the mask.
 """
 import random
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import mmcv
 import numpy as np
@@ -28,6 +28,28 @@ _FRAME_KEYS = ('img', 'img_path', 'img_id', 'frame_id', 'img_shape',
 
 def _frames_of(results: dict) -> List[str]:
     return [str(p) for p in results.get('img_path', ['?', '?', '?'])]
+
+
+def _map_frames(
+        results: dict,
+        img_fn: Callable[[np.ndarray], np.ndarray],
+        mask_fn: Optional[Callable[[np.ndarray], np.ndarray]] = None) -> None:
+    """Apply ``img_fn`` to the 3 frames and ``mask_fn`` (default
+    ``img_fn``) to the motion masks that exist, in place; ``img_shape``
+    becomes the frames' new (h, w)."""
+    mask_fn = mask_fn or img_fn
+    results['img'] = [img_fn(img) for img in results['img']]
+    results['gt_motion_mask'] = [
+        None if m is None else mask_fn(m)
+        for m in results.get('gt_motion_mask', [None] * 3)
+    ]
+    results['img_shape'] = [img.shape[:2] for img in results['img']]
+
+
+def _set_flip(results: dict, direction: Optional[str]) -> None:
+    """Record the flip of the 3 frames (``direction`` None: not flipped)."""
+    results['flip'] = [direction is not None] * 3
+    results['flip_direction'] = [direction] * 3
 
 
 @TRANSFORMS.register_module()
@@ -98,8 +120,7 @@ class LoadFrameTriplet(BaseTransform):
         results['img_shape'] = list(shapes)
         results['ori_shape'] = list(shapes)
         results['gt_motion_mask'] = masks
-        results['flip'] = [False] * 3
-        results['flip_direction'] = [None] * 3
+        _set_flip(results, None)
         return results
 
     def __repr__(self) -> str:
@@ -124,16 +145,10 @@ class TripletResize(BaseTransform):
         self.scale = (int(scale[0]), int(scale[1]))
 
     def transform(self, results: dict) -> dict:
-        results['img'] = [
-            mmcv.imresize(img, self.scale, interpolation='bilinear')
-            for img in results['img']
-        ]
-        results['gt_motion_mask'] = [
-            None if m is None else mmcv.imresize(
-                m, self.scale, interpolation='nearest')
-            for m in results.get('gt_motion_mask', [None] * 3)
-        ]
-        results['img_shape'] = [(self.scale[1], self.scale[0])] * 3
+        _map_frames(
+            results, lambda img: mmcv.imresize(
+                img, self.scale, interpolation='bilinear'),
+            lambda m: mmcv.imresize(m, self.scale, interpolation='nearest'))
         return results
 
     def __repr__(self) -> str:
@@ -164,12 +179,7 @@ class TripletRandomCrop(BaseTransform):
         y0 = random.randint(0, h - ch)
         x0 = random.randint(0, w - cw)
         crop = (slice(y0, y0 + ch), slice(x0, x0 + cw))
-        results['img'] = [img[crop] for img in results['img']]
-        results['gt_motion_mask'] = [
-            None if m is None else m[crop]
-            for m in results.get('gt_motion_mask', [None] * 3)
-        ]
-        results['img_shape'] = [(ch, cw)] * 3
+        _map_frames(results, lambda x: x[crop])
         return results
 
     def __repr__(self) -> str:
@@ -204,15 +214,8 @@ class TripletRandomFlip(BaseTransform):
         if random.random() >= self.prob:
             return results
         direction = random.choice(self.directions)
-        results['img'] = [
-            mmcv.imflip(img, direction) for img in results['img']
-        ]
-        results['gt_motion_mask'] = [
-            None if m is None else mmcv.imflip(m, direction)
-            for m in results.get('gt_motion_mask', [None] * 3)
-        ]
-        results['flip'] = [True] * 3
-        results['flip_direction'] = [direction] * 3
+        _map_frames(results, lambda x: mmcv.imflip(x, direction))
+        _set_flip(results, direction)
         return results
 
     def __repr__(self) -> str:
@@ -317,8 +320,9 @@ class PackTripletInputs(PackVideoInputs):
                     f'{imgs[key].shape[:2]}: transform it with the '
                     'Triplet* transforms')
             frames[key].set_field(
-                PixelData(data=torch.from_numpy(
-                    np.ascontiguousarray(mask[None]))), 'gt_motion_mask')
+                PixelData(
+                    data=torch.from_numpy(np.ascontiguousarray(mask[None]))),
+                'gt_motion_mask')
         return packed
 
     def __repr__(self) -> str:

@@ -9,9 +9,12 @@ from mmengine.fileio import get
 from PIL import Image
 
 from mmvidseg.registry import TRANSFORMS
+from mmvidseg.structures import LABEL_DIVISOR
+from ..utils import check_choice
 
 
-def read_label_png(path: str, backend_args: Optional[dict] = None,
+def read_label_png(path: str,
+                   backend_args: Optional[dict] = None,
                    what: str = 'annotation') -> np.ndarray:
     """Decode a label PNG without changing its values or channels.
 
@@ -254,8 +257,6 @@ class LoadPanopticMap(BaseTransform):
 
     FORMATS = ('kitti_step', 'vipseg', 'cityscapes_dvps', 'semkitti_dvps',
                'coco_video')
-    #: Panoptic id multiplier (``mmvidseg.structures.LABEL_DIVISOR``).
-    DIVISOR = 1000
 
     def __init__(self,
                  format: str,
@@ -264,9 +265,7 @@ class LoadPanopticMap(BaseTransform):
                  with_instances: bool = False,
                  ignore_index: int = 255,
                  backend_args: Optional[dict] = None):
-        if format not in self.FORMATS:
-            raise ValueError(f'format must be one of {self.FORMATS}, got '
-                             f'{format!r}')
+        check_choice('format', format, self.FORMATS)
         if num_classes is not None and num_classes > ignore_index:
             raise ValueError(f'num_classes={num_classes} collides with '
                              f'ignore_index={ignore_index}')
@@ -339,13 +338,13 @@ class LoadPanopticMap(BaseTransform):
             raise ValueError(
                 f'panoptic map {path} holds class {int(bad[0])}, outside '
                 f'the {limit}-class list (and not void)')
-        if inst_valid.size and inst_valid.max() >= self.DIVISOR:
+        if inst_valid.size and inst_valid.max() >= LABEL_DIVISOR:
             raise ValueError(
                 f'panoptic map {path} holds instance id '
-                f'{int(inst_valid.max())}; ids must be < {self.DIVISOR}')
-        pan = classes.astype(np.int32) * self.DIVISOR + instances.astype(
+                f'{int(inst_valid.max())}; ids must be < {LABEL_DIVISOR}')
+        pan = classes.astype(np.int32) * LABEL_DIVISOR + instances.astype(
             np.int32, copy=False)
-        pan[void] = self.ignore_index * self.DIVISOR
+        pan[void] = self.ignore_index * LABEL_DIVISOR
         results['gt_panoptic_map'] = pan
         results['ignore_index'] = self.ignore_index
         if self.with_seg:
@@ -359,7 +358,7 @@ class LoadPanopticMap(BaseTransform):
             ids = np.flatnonzero(np.bincount(things)) if things.size else \
                 np.zeros(0, np.int64)
             masks = pan[None] == ids[:, None, None].astype(np.int32)
-            _set_instances(results, masks, ids // self.DIVISOR, ids)
+            _set_instances(results, masks, ids // LABEL_DIVISOR, ids)
         return results
 
     def __repr__(self) -> str:
@@ -384,8 +383,7 @@ def _set_instances(results: dict, masks: np.ndarray, labels: np.ndarray,
         boxes[k] = (cols[0], rows[0], cols[-1] + 1, rows[-1] + 1)
     height, width = masks.shape[1:]
     results['gt_masks'] = BitmapMasks(
-        masks.view(np.uint8) if masks.dtype == bool else masks, height,
-        width)
+        masks.view(np.uint8) if masks.dtype == bool else masks, height, width)
     results['gt_bboxes'] = boxes
     results['gt_bboxes_labels'] = np.asarray(labels, np.int64)
     results['gt_instances_ids'] = np.asarray(ids, np.int64)
@@ -406,7 +404,8 @@ class LoadDepthMap(BaseTransform):
         backend_args (dict, optional): mmengine file backend arguments.
     """
 
-    def __init__(self, scale: float = 256.0,
+    def __init__(self,
+                 scale: float = 256.0,
                  backend_args: Optional[dict] = None):
         if scale <= 0:
             raise ValueError(f'scale must be > 0, got {scale}')
@@ -416,8 +415,7 @@ class LoadDepthMap(BaseTransform):
     def transform(self, results: dict) -> dict:
         path = results['depth_map_path']
         raw = read_label_png(path, self.backend_args, 'depth map')
-        if raw.ndim != 2 or raw.dtype not in (np.uint16, np.int32,
-                                              np.uint8):
+        if raw.ndim != 2 or raw.dtype not in (np.uint16, np.int32, np.uint8):
             raise ValueError(
                 f'depth map {path} is {raw.dtype} {raw.shape}: expected a '
                 'single-channel 16-bit PNG')
