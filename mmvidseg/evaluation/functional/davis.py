@@ -221,6 +221,38 @@ def _count_matched(query: np.ndarray, query_obj: np.ndarray,
     return np.bincount(found, minlength=num_objects + 1)[1:]
 
 
+def f_from_counts(n_fg: int, n_gt: int, fg_matched: int,
+                  gt_matched: int) -> float:
+    """Boundary F from boundary pixel counts (the official rules).
+
+    Precision is the share of the predicted boundary pixels matched by the
+    dilated ground-truth boundary, recall the converse; an empty boundary
+    on one side gives (1, 0) or (0, 1), on both sides (1, 1).
+
+    Args:
+        n_fg (int): Predicted boundary pixels.
+        n_gt (int): Ground-truth boundary pixels.
+        fg_matched (int): Predicted ones within the tolerance of the
+            ground-truth boundary.
+        gt_matched (int): Ground-truth ones within the tolerance of the
+            predicted boundary.
+
+    Returns:
+        float: F in [0, 1].
+    """
+    if n_fg == 0 and n_gt > 0:
+        precision, recall = 1, 0
+    elif n_fg > 0 and n_gt == 0:
+        precision, recall = 0, 1
+    elif n_fg == 0 and n_gt == 0:
+        precision, recall = 1, 1
+    else:
+        precision = fg_matched / float(n_fg)
+        recall = gt_matched / float(n_gt)
+    return 0 if precision + recall == 0 else \
+        2 * precision * recall / (precision + recall)
+
+
 def boundary_f(gt: np.ndarray, pred: np.ndarray, num_objects: int,
                offsets: np.ndarray) -> np.ndarray:
     """Boundary F-measure of every object of a frame (the official rules).
@@ -260,18 +292,8 @@ def boundary_f(gt: np.ndarray, pred: np.ndarray, num_objects: int,
                               num_objects)
     f = np.empty(num_objects, np.float64)
     for k in range(num_objects):
-        nf, ng = int(n_fg[k]), int(n_gt[k])
-        if nf == 0 and ng > 0:
-            precision, recall = 1, 0
-        elif nf > 0 and ng == 0:
-            precision, recall = 0, 1
-        elif nf == 0 and ng == 0:
-            precision, recall = 1, 1
-        else:
-            precision = int(fg_match[k]) / float(nf)
-            recall = int(gt_match[k]) / float(ng)
-        f[k] = 0 if precision + recall == 0 else \
-            2 * precision * recall / (precision + recall)
+        f[k] = f_from_counts(int(n_fg[k]), int(n_gt[k]), int(fg_match[k]),
+                             int(gt_match[k]))
     return f
 
 
@@ -502,4 +524,3 @@ class DAVISAccumulator:
 
     def compute(self) -> Dict[str, float]:
         return davis_summarize(self.stats)
-

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from mmvidseg.evaluation.functional.davis import (DAVISAccumulator,
-                                                  DAVISVideo,
+from mmvidseg.evaluation.functional.davis import (DAVISAccumulator, DAVISVideo,
                                                   boundary_radius,
                                                   db_statistics, f_measure,
                                                   seg2bmap)
+from mmvidseg.testing import davis_reference
 
 
 def square(shape, y0, y1, x0, x1, value=1):
@@ -114,7 +114,7 @@ def test_missing_object_in_prediction_scores_empty():
     assert res['J-Mean'] == 0.5  # object 1: J = 1, object 2: J = 0
 
 
-def test_matches_official_style_reference(benchmark_metrics):
+def test_matches_official_style_reference():
     rng = np.random.default_rng(0)
     for _ in range(5):
         seqs = []
@@ -133,7 +133,7 @@ def test_matches_official_style_reference(benchmark_metrics):
             gt[0, 0, 0] = n
             pred[1:-1, 0, 0] = n
             seqs.append((gt, pred))
-        ref = benchmark_metrics.davis_reference(seqs)
+        ref = davis_reference(seqs)
         acc = DAVISAccumulator()
         for gt, pred in seqs:
             acc.add_video(zip(gt, pred))
@@ -257,8 +257,7 @@ def test_boundary_f_all_objects_at_once_equals_one_by_one():
             assert f[k - 1] == official_f(pred == k, gt == k, r), (k, n)
 
 
-def test_sequences_match_official_style_reference_many_objects(
-        benchmark_metrics):
+def test_sequences_match_official_style_reference_many_objects():
     # up to 12 objects (the bincount path for J), touching objects,
     # objects leaving the scene
     rng = np.random.default_rng(11)
@@ -278,7 +277,7 @@ def test_sequences_match_official_style_reference_many_objects(
         gt[0, 0, 0] = n
         pred[1:-1, 0, 0] = n
         seqs.append((gt, pred))
-    ref = benchmark_metrics.davis_reference(seqs)
+    ref = davis_reference(seqs)
     acc = DAVISAccumulator()
     for gt, pred in seqs:
         acc.add_video(zip(gt, pred))

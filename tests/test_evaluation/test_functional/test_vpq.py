@@ -8,6 +8,7 @@ import pytest
 from mmvidseg.evaluation.functional.vpq import (VPQAccumulator, VPQVideo,
                                                 pair_table, rgb2id,
                                                 vpq_summarize)
+from mmvidseg.testing import vpq_reference
 
 CAR, ROAD = 1, 2
 CATS = [dict(id=CAR, isthing=1), dict(id=ROAD, isthing=0)]
@@ -86,15 +87,15 @@ def test_prediction_mostly_on_void_is_not_a_false_positive():
     gt = [0, 0, 0, 9, 9, 9]
     segs = [gseg(9, ROAD, 3)]
     # 7 lies 3/4 on void -> ignored; 6 lies 1/2 on void -> FP (not > 0.5)
-    res = score([[frame(gt, segs, [7, 7, 7, 8, 8, 7], [pseg(7, CAR),
-                                                        pseg(8, ROAD)])]],
-                (1, ))
+    res = score([[
+        frame(gt, segs, [7, 7, 7, 8, 8, 7], [pseg(7, CAR), pseg(8, ROAD)])
+    ]], (1, ))
     assert math.isnan(res['VPQ_th'])
     gt = [0, 9, 9, 9, 9, 9]
     segs = [gseg(9, ROAD, 5)]
-    res = score([[frame(gt, segs, [6, 6, 8, 8, 8, 8], [pseg(6, CAR),
-                                                        pseg(8, ROAD)])]],
-                (1, ))
+    res = score([[
+        frame(gt, segs, [6, 6, 8, 8, 8, 8], [pseg(6, CAR), pseg(8, ROAD)])
+    ]], (1, ))
     assert res['VPQ_th'] == pytest.approx(0.0, abs=1e-12)
 
 
@@ -194,7 +195,7 @@ def test_helpers():
     assert c.tolist() == [2, 1]
 
 
-def test_matches_official_style_reference(benchmark_metrics):
+def test_matches_official_style_reference():
     rng = np.random.default_rng(1)
     cats = {c: {'isthing': int(c < 2)} for c in range(4)}
     for _ in range(10):
@@ -214,7 +215,7 @@ def test_matches_official_style_reference(benchmark_metrics):
                 frames.append(({'segments_info': gsegs},
                                {'segments_info': psegs}, gt, pred))
             videos.append(frames)
-        ref = benchmark_metrics.vpq_reference(videos, cats, (1, 2, 3))
+        ref = vpq_reference(videos, cats, (1, 2, 3))
         ours = score([[(f[2], f[3], f[0]['segments_info'],
                         f[1]['segments_info']) for f in v] for v in videos],
                      (1, 2, 3),
