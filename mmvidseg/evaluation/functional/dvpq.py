@@ -47,6 +47,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .vpq import closed_window_sums, window_sizes
+
 #: Cityscapes-DVPS: 19 classes, things 11..18, void class 32.
 CITYSCAPES_DVPS_THINGS = tuple(range(11, 19))
 DVPQ_WINDOWS = (1, 2, 3, 4)
@@ -90,9 +92,7 @@ class DVPQVideo:
                  max_ins: int = 1000,
                  name: str = ''):
         self.num_classes = int(num_classes)
-        self.windows = tuple(int(k) for k in windows)
-        if not self.windows or min(self.windows) < 1:
-            raise ValueError(f'window sizes must be >= 1, got {windows}')
+        self.windows = window_sizes(windows)
         self.thresholds = tuple(float(t) for t in depth_thresholds)
         self.void_class = int(void_class)
         self.max_ins = int(max_ins)
@@ -222,11 +222,8 @@ class DVPQVideo:
 
     def finish(self) -> DVPQVideoStats:
         """Close the sequence and return its statistics."""
-        if self.num_frames == 0:
-            raise ValueError(f'sequence {self.name!r} has no frames')
-        return DVPQVideoStats(self.name, self.num_frames,
-                              {k: v.copy()
-                               for k, v in self._sums.items()})
+        return closed_window_sums(DVPQVideoStats, 'sequence', self.name,
+                                  self.num_frames, self._sums)
 
 
 def _merge(g: np.ndarray, p: np.ndarray,

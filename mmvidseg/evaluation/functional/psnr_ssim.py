@@ -77,8 +77,8 @@ def _check_pair(pred: np.ndarray, gt: np.ndarray) -> Tuple[np.ndarray, ...]:
     return to_uint8(pred), to_uint8(gt)
 
 
-def prepare_mask(mask: Optional[np.ndarray], shape: Tuple[int,
-                                                         int]) -> np.ndarray:
+def prepare_mask(mask: Optional[np.ndarray],
+                 shape: Tuple[int, int]) -> np.ndarray:
     """Mask weights in [0, 1] of shape (H, W), float64.
 
     Args:

@@ -294,15 +294,14 @@ def stq_summarize(stats: Iterable[STQVideoStats], num_classes: int,
 class STQAccumulator:
     """Accumulate sequences one at a time and report STQ.
 
+    ``num_classes``, ``things_list``, ``ignore_label``, ``label_bit_shift``
+    and ``float32_areas`` are those of :class:`STQVideo` (same defaults),
+    given to every sequence.
+
     Args:
-        num_classes (int): Number of semantic classes.
-        things_list (Sequence[int]): Class ids of things.
-        ignore_label (int): Semantic id of void. Defaults to 255.
-        label_bit_shift (int): Bits of the instance id. Defaults to 16.
         offset (int, optional): The official argument; only checked
             (``offset >= num_classes << label_bit_shift``). Defaults to
             None (no check).
-        float32_areas (bool): See :class:`STQVideo`. Defaults to True.
 
     Example:
         >>> import numpy as np

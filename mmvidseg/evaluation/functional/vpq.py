@@ -163,6 +163,38 @@ class VPQVideoStats:
     sums: Dict[int, np.ndarray] = field(default_factory=dict)
 
 
+def window_sizes(windows: Sequence[int]) -> Tuple[int, ...]:
+    """Window sizes as a tuple of ints, each at least 1.
+
+    Raises:
+        ValueError: No window, or a size below 1.
+    """
+    sizes = tuple(int(k) for k in windows)
+    if not sizes or min(sizes) < 1:
+        raise ValueError(f'window sizes must be >= 1, got {windows}')
+    return sizes
+
+
+def closed_window_sums(stats_type: type, noun: str, name: str,
+                       num_frames: int, sums: Dict):
+    """The statistics of a finished video: ``stats_type(name, num_frames,
+    copy of sums)``, shared by :class:`VPQVideo` and ``DVPQVideo``.
+
+    Args:
+        stats_type (type): :class:`VPQVideoStats` or ``DVPQVideoStats``.
+        noun (str): ``'video'`` or ``'sequence'``, for the error message.
+        name (str): Name of the video.
+        num_frames (int): Frames added.
+        sums (Dict): Window key -> (4, K) per-class sums (copied).
+
+    Raises:
+        ValueError: The video has no frames.
+    """
+    if num_frames == 0:
+        raise ValueError(f'{noun} {name!r} has no frames')
+    return stats_type(name, num_frames, {k: v.copy() for k, v in sums.items()})
+
+
 def _category_index(categories) -> Tuple[Dict[int, int], np.ndarray]:
     """Category id -> index, and the isthing flags in the same order.
 
@@ -200,9 +232,7 @@ class VPQVideo:
                  windows: Sequence[int] = VIPSEG_WINDOWS,
                  name: str = ''):
         self.cat_index, _ = _category_index(categories)
-        self.windows = tuple(int(k) for k in windows)
-        if not self.windows or min(self.windows) < 1:
-            raise ValueError(f'window sizes must be >= 1, got {windows}')
+        self.windows = window_sizes(windows)
         self.name = name
         self.num_cats = len(self.cat_index)
         self._buffer: deque = deque(maxlen=max(self.windows))
@@ -278,16 +308,45 @@ class VPQVideo:
         pair_gt = np.asarray(pair_gt, np.int64)
         pair_pred = np.asarray(pair_pred, np.int64)
         pair_count = np.asarray(pair_count, np.int64)
+        gt_ids, gt_area = self._gt_segments(gt_segments, pair_gt, where)
+        pred_ids, pred_area = self._pred_segments(pred_segments, pair_pred,
+                                                  pair_count, where)
+        self._buffer.append(
+            VPQFrame(pair_gt, pair_pred, pair_count, gt_ids, gt_area,
+                     pred_ids, pred_area))
+        self.num_frames += 1
+        frames = list(self._buffer)
+        for k in self.windows:
+            if len(frames) >= k:
+                self._sums[k] += self._eval_window(frames[-k:], where)
 
-        # ground truth: JSON segments, duplicates add their areas
+    def _listed(self, seg: Mapping, where: str,
+                side: str) -> Tuple[int, int]:
+        """The id and category index of a ``segments_info`` entry."""
+        sid = int(seg['id'])
+        if sid == VOID:
+            raise ValueError(f'{where}: {side} segment id 0 is reserved for '
+                             f'VOID')
+        return sid, self._cat(seg['category_id'], where, side, sid)
+
+    def _gt_segments(self, gt_segments: Sequence[Mapping],
+                     pair_gt: np.ndarray,
+                     where: str) -> Tuple[np.ndarray, np.ndarray]:
+        """The ground-truth segments of a frame from its JSON.
+
+        Args:
+            gt_segments (Sequence[Mapping]): See :meth:`add_frame`.
+            pair_gt (np.ndarray): (P,) ground-truth ids of the pixel table.
+            where (str): Name of the frame, for error messages.
+
+        Returns:
+            tuple: ``(ids, areas)``, (G,) int64 each, in listing order;
+            the areas of a duplicated id add up.
+        """
         gt_ids, gt_area = [], []
         pos: Dict[int, int] = {}
         for seg in gt_segments:
-            sid = int(seg['id'])
-            if sid == VOID:
-                raise ValueError(f'{where}: ground-truth segment id 0 is '
-                                 f'reserved for VOID')
-            cat = self._cat(seg['category_id'], where, 'ground-truth', sid)
+            sid, cat = self._listed(seg, where, 'ground-truth')
             crowd = 1 if seg.get('iscrowd', 0) == 1 else 0
             if sid in pos:
                 gt_area[pos[sid]] += int(seg['area'])
@@ -305,15 +364,25 @@ class VPQVideo:
             raise ValueError(f'{where}: ground-truth segment id '
                              f'{int(missing[0])} is in the PNG but not in '
                              f'its JSON segments_info')
+        return gt_ids, gt_area
 
-        # prediction: areas recounted from the PNG
+    def _pred_segments(self, pred_segments: Sequence[Mapping],
+                       pair_pred: np.ndarray, pair_count: np.ndarray,
+                       where: str) -> Tuple[np.ndarray, np.ndarray]:
+        """The predicted segments of a frame, areas recounted from the PNG.
+
+        Args:
+            pred_segments (Sequence[Mapping]): See :meth:`add_frame`.
+            pair_pred (np.ndarray): (P,) predicted ids of the pixel table.
+            pair_count (np.ndarray): (P,) its pixel counts.
+            where (str): Name of the frame, for error messages.
+
+        Returns:
+            tuple: ``(ids, areas)``, (Q,) int64 each, ids sorted.
+        """
         pred_listed = set()
         for seg in pred_segments:
-            sid = int(seg['id'])
-            if sid == VOID:
-                raise ValueError(f'{where}: predicted segment id 0 is '
-                                 f'reserved for VOID')
-            cat = self._cat(seg['category_id'], where, 'predicted', sid)
+            sid, cat = self._listed(seg, where, 'predicted')
             if sid not in pred_listed:
                 self._register(self._pred_cat, sid, cat, where, 'predicted')
                 pred_listed.add(sid)
@@ -331,15 +400,7 @@ class VPQVideo:
             absent = sorted(pred_listed - set(pred_ids.tolist()))
             raise ValueError(f'{where}: predicted segment ids {absent} are '
                              f'in the JSON segments_info but not in the PNG')
-
-        self._buffer.append(
-            VPQFrame(pair_gt, pair_pred, pair_count, gt_ids, gt_area,
-                     pred_ids, pred_area))
-        self.num_frames += 1
-        frames = list(self._buffer)
-        for k in self.windows:
-            if len(frames) >= k:
-                self._sums[k] += self._eval_window(frames[-k:], where)
+        return pred_ids, pred_area
 
     def _eval_window(self, frames: List[VPQFrame], where: str) -> np.ndarray:
         """Per-class ``(sum IoU, TP, FP, FN)`` of one window, (4, K)."""
@@ -424,11 +485,8 @@ class VPQVideo:
 
     def finish(self) -> VPQVideoStats:
         """Close the video and return its statistics."""
-        if self.num_frames == 0:
-            raise ValueError(f'video {self.name!r} has no frames')
-        return VPQVideoStats(self.name, self.num_frames,
-                             {k: v.copy()
-                              for k, v in self._sums.items()})
+        return closed_window_sums(VPQVideoStats, 'video', self.name,
+                                  self.num_frames, self._sums)
 
 
 def pq_average(sums: np.ndarray,

@@ -46,7 +46,7 @@ How it is computed (same numbers, not the same steps):
   IoUs on many random cases (to 1e-12; bit-identical in practice).
 """
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, Hashable, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -246,6 +246,160 @@ def _in_range(area: np.ndarray) -> np.ndarray:
     return ~((area[None] < rng[:, :1]) | (area[None] > rng[:, 1:]))
 
 
+def _cat_positions(cats: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """(N,) index of each of ``ids`` in the sorted (K,) ``cats``, -1 where
+    absent (tracks of other categories are never evaluated)."""
+    K = len(cats)
+    if not K:
+        return np.full(len(ids), -1)
+    k = np.searchsorted(cats, ids)
+    return np.where(cats[np.minimum(k, K - 1)] == ids, k, -1)
+
+
+def _evaluated_tracks(s: YTVISVideoStats, cats: np.ndarray) -> tuple:
+    """The tracks of a video that ``evaluateImg`` sees, by category.
+
+    Args:
+        s (YTVISVideoStats): The video.
+        cats (np.ndarray): (K,) sorted category ids.
+
+    Returns:
+        tuple: ``(g_idx, g_cat, d_idx, d_cat, d_rank)``: the (G,)
+        ground-truth tracks sorted by category index (stable) and their
+        category indices; the (D,) detections per category by score
+        (stable in result order) cut at ``maxDets[-1]``, their category
+        indices and their ranks within their category.
+    """
+    gk = _cat_positions(cats, s.gt_cats)
+    dk = _cat_positions(cats, s.dt_cats)
+    g_idx = np.flatnonzero(gk >= 0)
+    g_idx = g_idx[np.argsort(gk[g_idx], kind='stable')]
+    d_idx = np.flatnonzero(dk >= 0)
+    d_idx = d_idx[np.lexsort((-s.dt_scores[d_idx], dk[d_idx]))]
+    gk_v, dk_v = gk[g_idx], dk[d_idx]
+    starts = np.searchsorted(dk_v, dk_v, side='left')
+    rank = np.arange(len(d_idx)) - starts
+    keep = rank < MAX_DETS[-1]
+    return g_idx, gk_v, d_idx[keep], dk_v[keep], rank[keep]
+
+
+#: The flattened per-track arrays of :func:`_match` and their dtypes.
+_FLAT_DTYPES = dict(
+    g_cat=np.int64, g_group=np.int64, g_slot=np.int64, g_crowd=bool,
+    g_idnz=bool, g_area=np.float64, d_cat=np.int64, d_video=np.int64,
+    d_rank=np.int64, d_score=np.float64, d_area=np.float64,
+    d_group=np.int64, pair_det=np.int64, pair_slot=np.int64,
+    pair_iou=np.float64)
+
+
+def _flatten_videos(stats: Sequence[Optional[YTVISVideoStats]],
+                    cats: np.ndarray) -> Tuple[Dict, int, np.ndarray]:
+    """The evaluated tracks of all videos as flat arrays.
+
+    A group is one (video, category) with a ground truth or a detection;
+    a ground truth's slot is its position in its group.
+
+    Args:
+        stats (Sequence[YTVISVideoStats | None]): See :func:`_match`.
+        cats (np.ndarray): (K,) sorted category ids.
+
+    Returns:
+        tuple: ``(flat, n_groups, present)``: the arrays named in
+        ``_FLAT_DTYPES`` (``g_*`` (G,) per ground truth, ``d_*`` (D,) per
+        detection, ``pair_*`` per same-category pair: detection, slot,
+        IoU), the number of groups and the (K,) categories present.
+    """
+    K = len(cats)
+    parts: Dict[str, list] = defaultdict(list)
+    n_groups = n_dets = 0
+    present = np.zeros(K, bool)
+    for vi, s in enumerate(stats):
+        if s is None:
+            continue
+        g_idx, gk_v, d_idx, dk_v, rank = _evaluated_tracks(s, cats)
+        gcats = np.union1d(gk_v, dk_v)
+        present[gcats] = True
+        group_of = np.full(K, -1, np.int64)
+        group_of[gcats] = n_groups + np.arange(len(gcats))
+        n_groups += len(gcats)
+        slot = np.arange(len(g_idx)) - np.searchsorted(gk_v, gk_v, 'left')
+        # IoUs of the (detection, ground truth) pairs of one category
+        i, j = np.nonzero(dk_v[:, None] == gk_v[None, :])
+        for name, value in (
+                ('g_cat', gk_v), ('g_group', group_of[gk_v]),
+                ('g_slot', slot), ('g_crowd', s.gt_crowd[g_idx] != 0),
+                ('g_idnz', s.gt_ids[g_idx] != 0),
+                ('g_area', s.gt_area[g_idx]), ('d_cat', dk_v),
+                ('d_video', np.full(len(d_idx), vi, np.int64)),
+                ('d_rank', rank), ('d_score', s.dt_scores[d_idx]),
+                ('d_area', s.dt_area[d_idx]), ('d_group', group_of[dk_v]),
+                ('pair_det', n_dets + i), ('pair_slot', slot[j]),
+                ('pair_iou', s.iou[d_idx[i], g_idx[j]])):
+            parts[name].append(value)
+        n_dets += len(d_idx)
+    flat = {
+        name: np.concatenate(parts[name]).astype(dtype)
+        if parts[name] else np.zeros(0, dtype)
+        for name, dtype in _FLAT_DTYPES.items()
+    }
+    return flat, n_groups, present
+
+
+def _greedy_match(flat: Dict, g_ignore: np.ndarray,
+                  n_groups: int) -> Tuple[np.ndarray, np.ndarray]:
+    """COCO's greedy matching of every group at once, rank by rank.
+
+    Args:
+        flat (Dict): See :func:`_flatten_videos`.
+        g_ignore (np.ndarray): (A, G) ignore flags of the ground truths.
+        n_groups (int): Number of groups.
+
+    Returns:
+        tuple: ``(matched, ignored)``, (T, A, D) bool each: the detection
+        matches a ground truth with a non-zero id, the one it matches is
+        ignored.
+    """
+    T, A = len(IOU_THRS), len(YTVIS_AREA_RANGES)
+    D = len(flat['d_rank'])
+    matched = np.zeros((T, A, D), bool)
+    ignored = np.zeros((T, A, D), bool)
+    g_group, g_slot = flat['g_group'], flat['g_slot']
+    g_max = int(g_slot.max()) + 1 if g_slot.size else 0
+    if not (D and g_max):
+        return matched, ignored
+    ious = np.full((D, g_max), -np.inf)
+    ious[flat['pair_det'], flat['pair_slot']] = flat['pair_iou']
+    crowd = np.zeros((n_groups, g_max), bool)
+    crowd[g_group, g_slot] = flat['g_crowd']
+    idnz = np.zeros((n_groups, g_max), bool)
+    idnz[g_group, g_slot] = flat['g_idnz']
+    ign = np.zeros((A, n_groups, g_max), bool)
+    ign[:, g_group, g_slot] = g_ignore
+    taken = np.zeros((T, A, n_groups, g_max), bool)
+    thr = np.minimum(IOU_THRS, 1 - 1e-10)[:, None, None, None]
+    d_rank, d_group = flat['d_rank'], flat['d_group']
+    order = np.argsort(d_rank, kind='stable')
+    bounds = np.searchsorted(d_rank[order], np.arange(d_rank.max() + 2))
+    for r in range(len(bounds) - 1):
+        d = order[bounds[r]:bounds[r + 1]]
+        grp = d_group[d]
+        iou = ious[d][None, None]  # (1, 1, n, G)
+        ig = ign[:, grp][None]  # (1, A, n, G)
+        ok = (iou >= thr) & (~taken[:, :, grp] | crowd[grp])
+        best = []
+        for cand in (ok & ~ig, ok & ig):
+            val = np.where(cand, iou, -np.inf)
+            last = g_max - 1 - np.argmax(val[..., ::-1], axis=-1)
+            best.append(np.where(cand.any(-1), last, -1))
+        m = np.where(best[0] >= 0, best[0], best[1])  # (T, A, n)
+        t_i, a_i, n_i = np.nonzero(m >= 0)
+        g_i = m[t_i, a_i, n_i]
+        taken[t_i, a_i, grp[n_i], g_i] = True
+        matched[t_i, a_i, d[n_i]] = idnz[grp[n_i], g_i]
+        ignored[t_i, a_i, d[n_i]] = ign[a_i, grp[n_i], g_i]
+    return matched, ignored
+
+
 def _match(stats: Sequence[Optional[YTVISVideoStats]],
            cats: np.ndarray) -> _Matches:
     """``COCOeval.evaluateImg`` for every (video, category, area range),
@@ -269,117 +423,73 @@ def _match(stats: Sequence[Optional[YTVISVideoStats]],
     Returns:
         _Matches: The flattened ``evalImgs``.
     """
-    K, A, T = len(cats), len(YTVIS_AREA_RANGES), len(IOU_THRS)
-    max_det = MAX_DETS[-1]
-    d_cat, d_video, d_rank, d_score, d_area, d_group = ([] for _ in range(6))
-    g_cat, g_group, g_slot, g_crowd, g_idnz, g_area = ([] for _ in range(6))
-    pair_det, pair_slot, pair_iou = [], [], []
-    n_groups = n_dets = 0
-    present = np.zeros(K, bool)
-    for vi, s in enumerate(stats):
-        if s is None:
-            continue
-        # category index of each track; tracks of other categories are
-        # never evaluated
-        gk = np.searchsorted(cats, s.gt_cats)
-        gk = np.where(cats[np.minimum(gk, K - 1)] == s.gt_cats, gk, -1) \
-            if K else np.full(len(s.gt_cats), -1)
-        dk = np.searchsorted(cats, s.dt_cats)
-        dk = np.where(cats[np.minimum(dk, K - 1)] == s.dt_cats, dk, -1) \
-            if K else np.full(len(s.dt_cats), -1)
-        g_idx = np.flatnonzero(gk >= 0)
-        g_idx = g_idx[np.argsort(gk[g_idx], kind='stable')]
-        d_idx = np.flatnonzero(dk >= 0)
-        # per category by score (stable in result order), cut at max_det
-        d_idx = d_idx[np.lexsort((-s.dt_scores[d_idx], dk[d_idx]))]
-        gk_v, dk_v = gk[g_idx], dk[d_idx]
-        starts = np.searchsorted(dk_v, dk_v, side='left')
-        rank = np.arange(len(d_idx)) - starts
-        keep = rank < max_det
-        d_idx, dk_v, rank = d_idx[keep], dk_v[keep], rank[keep]
-        # groups: the categories with a ground truth or a detection
-        gcats = np.union1d(gk_v, dk_v)
-        present[gcats] = True
-        group_of = np.full(K, -1, np.int64)
-        group_of[gcats] = n_groups + np.arange(len(gcats))
-        n_groups += len(gcats)
-        slot = np.arange(len(g_idx)) - np.searchsorted(gk_v, gk_v, 'left')
-        g_cat.append(gk_v)
-        g_group.append(group_of[gk_v])
-        g_slot.append(slot)
-        g_crowd.append(s.gt_crowd[g_idx] != 0)
-        g_idnz.append(s.gt_ids[g_idx] != 0)
-        g_area.append(s.gt_area[g_idx])
-        d_cat.append(dk_v)
-        d_video.append(np.full(len(d_idx), vi, np.int64))
-        d_rank.append(rank)
-        d_score.append(s.dt_scores[d_idx])
-        d_area.append(s.dt_area[d_idx])
-        d_group.append(group_of[dk_v])
-        # IoUs of the (detection, ground truth) pairs of one category
-        i, j = np.nonzero(dk_v[:, None] == gk_v[None, :])
-        pair_det.append(n_dets + i)
-        pair_slot.append(slot[j])
-        pair_iou.append(s.iou[d_idx[i], g_idx[j]])
-        n_dets += len(d_idx)
-
-    def join(parts, dtype):
-        return np.concatenate(parts).astype(dtype) if parts else \
-            np.zeros(0, dtype)
-
-    d_cat, d_video, d_rank = (join(x, np.int64)
-                              for x in (d_cat, d_video, d_rank))
-    d_score, d_area = join(d_score, np.float64), join(d_area, np.float64)
-    d_group = join(d_group, np.int64)
-    g_cat, g_group, g_slot = (join(x, np.int64)
-                              for x in (g_cat, g_group, g_slot))
-    g_crowd, g_idnz = join(g_crowd, bool), join(g_idnz, bool)
-    g_area = join(g_area, np.float64)
+    K, A = len(cats), len(YTVIS_AREA_RANGES)
+    flat, n_groups, present = _flatten_videos(stats, cats)
     # ignore flags per area range: ``ignore`` (= iscrowd) or out of range
-    g_ignore = g_crowd[None] | ~_in_range(g_area)  # (A, G)
+    g_ignore = flat['g_crowd'][None] | ~_in_range(flat['g_area'])  # (A, G)
     npig = np.zeros((K, A), np.int64)
     for a in range(A):
-        npig[:, a] = np.bincount(g_cat[~g_ignore[a]], minlength=K)
-
-    D = n_dets
-    matched = np.zeros((T, A, D), bool)
-    ignored = np.zeros((T, A, D), bool)
-    g_max = int(g_slot.max()) + 1 if g_slot.size else 0
-    if D and g_max:
-        ious = np.full((D, g_max), -np.inf)
-        ious[join(pair_det, np.int64), join(pair_slot, np.int64)] = \
-            join(pair_iou, np.float64)
-        crowd = np.zeros((n_groups, g_max), bool)
-        crowd[g_group, g_slot] = g_crowd
-        idnz = np.zeros((n_groups, g_max), bool)
-        idnz[g_group, g_slot] = g_idnz
-        ign = np.zeros((A, n_groups, g_max), bool)
-        ign[:, g_group, g_slot] = g_ignore
-        taken = np.zeros((T, A, n_groups, g_max), bool)
-        thr = np.minimum(IOU_THRS, 1 - 1e-10)[:, None, None, None]
-        order = np.argsort(d_rank, kind='stable')
-        bounds = np.searchsorted(d_rank[order], np.arange(d_rank.max() + 2))
-        for r in range(len(bounds) - 1):
-            d = order[bounds[r]:bounds[r + 1]]
-            grp = d_group[d]
-            iou = ious[d][None, None]  # (1, 1, n, G)
-            ig = ign[:, grp][None]  # (1, A, n, G)
-            ok = (iou >= thr) & (~taken[:, :, grp] | crowd[grp])
-            best = []
-            for cand in (ok & ~ig, ok & ig):
-                val = np.where(cand, iou, -np.inf)
-                last = g_max - 1 - np.argmax(val[..., ::-1], axis=-1)
-                best.append(np.where(cand.any(-1), last, -1))
-            m = np.where(best[0] >= 0, best[0], best[1])  # (T, A, n)
-            t_i, a_i, n_i = np.nonzero(m >= 0)
-            g_i = m[t_i, a_i, n_i]
-            taken[t_i, a_i, grp[n_i], g_i] = True
-            matched[t_i, a_i, d[n_i]] = idnz[grp[n_i], g_i]
-            ignored[t_i, a_i, d[n_i]] = ign[a_i, grp[n_i], g_i]
+        npig[:, a] = np.bincount(flat['g_cat'][~g_ignore[a]], minlength=K)
+    matched, ignored = _greedy_match(flat, g_ignore, n_groups)
     # unmatched detections outside the area range are ignored
-    ignored |= ~matched & ~_in_range(d_area)[None]
-    return _Matches(d_cat, d_video, d_rank, d_score, matched, ignored, npig,
-                    present)
+    ignored |= ~matched & ~_in_range(flat['d_area'])[None]
+    return _Matches(flat['d_cat'], flat['d_video'], flat['d_rank'],
+                    flat['d_score'], matched, ignored, npig, present)
+
+
+def _pr_curves(dtm: np.ndarray, keep: np.ndarray, start: np.ndarray,
+               length: np.ndarray,
+               npig: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Recall curves and interpolated precision of category segments.
+
+    TP/FP counts are cumulated per category segment, the precision made
+    non-increasing from the right with ``np.maximum.accumulate`` (one call
+    per category), and the precision at each recall threshold read at
+    ``searchsorted(rc, recThrs, 'left')`` (0 past the last detection), that
+    index being the number of detections of the segment whose recall is
+    below the threshold, counted with one ``np.bincount``.
+
+    Args:
+        dtm (np.ndarray): (T, A, N) bool, the detections matched; sorted by
+            category, then score.
+        keep (np.ndarray): (T, A, N) bool, not ignored.
+        start (np.ndarray): (S,) first detection of each category segment.
+        length (np.ndarray): (S,) its number of detections.
+        npig (np.ndarray): (S, A) float64 non-ignored ground truths.
+
+    Returns:
+        tuple: ``(rc, q)``: (T, A, N) recall after each detection and
+        (T, A, S, R) precision at the recall thresholds.
+    """
+    T, A, _ = dtm.shape
+    R, S = len(REC_THRS), len(start)
+    seg = np.repeat(np.arange(S), length)
+    tp = np.cumsum(dtm & keep, axis=2)
+    fp = np.cumsum(~dtm & keep, axis=2)
+    # restart the sums at each category
+    before = start[seg] - 1
+    tp = (tp - np.where(before >= 0, tp[:, :, np.maximum(before, 0)],
+                        0)).astype(np.float64)
+    fp = (fp - np.where(before >= 0, fp[:, :, np.maximum(before, 0)],
+                        0)).astype(np.float64)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        rc = tp / npig[seg].T
+    pr = tp / (fp + tp + np.spacing(1))
+    for s0, n in zip(start.tolist(), length.tolist()):
+        pr[:, :, s0:s0 + n] = np.maximum.accumulate(
+            pr[:, :, s0:s0 + n][..., ::-1], axis=2)[..., ::-1]
+    # inds[t, a, s, r] = #{i in s: rc_i < REC_THRS[r]}
+    below = np.searchsorted(REC_THRS, rc, side='right')
+    rows = np.arange(T * A).reshape(T, A, 1) * S + seg
+    inds = np.cumsum(
+        np.bincount((rows * (R + 1) + below).ravel(),
+                    minlength=T * A * S * (R + 1)).reshape(T, A, S, R + 1),
+        axis=3)[..., :R]
+    idx = start[:, None] + np.minimum(inds, length[:, None] - 1)
+    q = np.take_along_axis(pr, idx.reshape(T, A, S * R),
+                           axis=2).reshape(T, A, S, R)
+    q[inds >= length[:, None]] = 0
+    return rc, q
 
 
 def _accumulate(ev: _Matches, num_cats: int,
@@ -390,13 +500,8 @@ def _accumulate(ev: _Matches, num_cats: int,
 
     Per ``maxDet``, all categories, area ranges and thresholds at once:
     detections sorted by category, then score (stable in video, then rank
-    order, as ``mergesort`` on the concatenated per-video lists), TP/FP
-    counts cumulated per category segment, precision made non-increasing
-    from the right with ``np.maximum.accumulate`` (one call per category),
-    and the precision at each recall threshold read at
-    ``searchsorted(rc, recThrs, 'left')`` (0 past the last detection), that
-    index being the number of detections of the segment whose recall is
-    below the threshold, counted with one ``np.bincount``.
+    order, as ``mergesort`` on the concatenated per-video lists), then
+    :func:`_pr_curves`.
 
     Args:
         ev (_Matches): The matching.
@@ -425,7 +530,6 @@ def _accumulate(ev: _Matches, num_cats: int,
             continue
         cats, start, length = np.unique(ev.det_cat[sel], return_index=True,
                                         return_counts=True)
-        S = len(cats)
         ok = valid[cats]  # (S, A)
         dtm = ev.matched[:, :, sel]
         keep = ~ev.ignored[:, :, sel]
@@ -438,34 +542,9 @@ def _accumulate(ev: _Matches, num_cats: int,
                 rc = tp / npig.T[None]  # (T, A, S)
             rm[:, cats] = np.where(ok, rc.transpose(0, 2, 1), -1)
             continue
-        seg = np.repeat(np.arange(S), length)
-        tp = np.cumsum(dtm & keep, axis=2)
-        fp = np.cumsum(~dtm & keep, axis=2)
-        # restart the sums at each category
-        before = start[seg] - 1
-        tp = (tp - np.where(before >= 0, tp[:, :, np.maximum(before, 0)],
-                            0)).astype(np.float64)
-        fp = (fp - np.where(before >= 0, fp[:, :, np.maximum(before, 0)],
-                            0)).astype(np.float64)
-        with np.errstate(divide='ignore', invalid='ignore'):
-            rc = tp / npig[seg].T
-        pr = tp / (fp + tp + np.spacing(1))
+        rc, q = _pr_curves(dtm, keep, start, length, npig)
         last = rc[:, :, start + length - 1].transpose(0, 2, 1)  # (T, S, A)
         rm[:, cats] = np.where(ok, last, -1)
-        for s0, n in zip(start.tolist(), length.tolist()):
-            pr[:, :, s0:s0 + n] = np.maximum.accumulate(
-                pr[:, :, s0:s0 + n][..., ::-1], axis=2)[..., ::-1]
-        # inds[t, a, s, r] = #{i in s: rc_i < REC_THRS[r]}
-        below = np.searchsorted(REC_THRS, rc, side='right')
-        rows = np.arange(T * A).reshape(T, A, 1) * S + seg
-        inds = np.cumsum(
-            np.bincount((rows * (R + 1) + below).ravel(),
-                        minlength=T * A * S * (R + 1)).reshape(
-                            T, A, S, R + 1), axis=3)[..., :R]
-        idx = start[:, None] + np.minimum(inds, length[:, None] - 1)
-        q = np.take_along_axis(pr, idx.reshape(T, A, S * R),
-                               axis=2).reshape(T, A, S, R)
-        q[inds >= length[:, None]] = 0
         pm[:, :, cats] = np.where(ok, q.transpose(0, 3, 2, 1), -1)
     return precision, recall
 
@@ -529,23 +608,6 @@ def ytvis_summarize(stats: Sequence[YTVISVideoStats],
     names = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10',
              'AR100', 'ARs', 'ARm', 'ARl']
     return dict(zip(names, _summarize(precision, recall)))
-
-
-@dataclass
-class YTVISAccumulator:
-    """Accumulate per-video statistics and report YouTube-VIS AP.
-
-    Args:
-        cat_ids (Sequence[int]): The dataset's category ids.
-    """
-    cat_ids: Sequence[int]
-    stats: List[YTVISVideoStats] = field(default_factory=list)
-
-    def add(self, stats: YTVISVideoStats) -> None:
-        self.stats.append(stats)
-
-    def compute(self, video_ids: Optional[Sequence] = None) -> Dict:
-        return ytvis_summarize(self.stats, self.cat_ids, video_ids)
 
 
 def _compressed_rle(segm, height: int, width: int) -> Optional[dict]:
@@ -716,6 +778,126 @@ def _kernel_intersections(rles, sizes, key, sel, m_gt, owner, frame,
     return area.astype(np.float64), pairs
 
 
+@dataclass
+class _JSONMasks:
+    """Every mask of a ground-truth/results JSON pair, flattened.
+
+    Tracks are numbered video by video, the ground truths of a video before
+    its results.
+
+    Attributes:
+        rles (List[dict]): (M) compressed RLEs of the non-empty masks.
+        sizes (List): (M) their ``[height, width]``.
+        owner (np.ndarray): (M,) int64 track of each mask.
+        frame (np.ndarray): (M,) int64 frame of each mask.
+        m_gt (np.ndarray): (M,) bool, the mask is a ground truth.
+        m_first (List[int]): (V + 1) first mask of each video, then M.
+        t_cat (List[int]): (N) category id of each track.
+        t_gt (np.ndarray): (N,) bool, the track is a ground truth.
+        t_first (List[int]): (V + 1) first track of each video, then N.
+        t_video (np.ndarray): (N,) int64 video of each track.
+    """
+    rles: List[dict]
+    sizes: List
+    owner: np.ndarray
+    frame: np.ndarray
+    m_gt: np.ndarray
+    m_first: List[int]
+    t_cat: List[int]
+    t_gt: np.ndarray
+    t_first: List[int]
+    t_video: np.ndarray
+
+
+def _flatten_masks(items: List[tuple]) -> _JSONMasks:
+    """The masks of ``(video_id, height, width, gt_anns, dt_anns)``
+    items (see :func:`_json_stats`)."""
+    rles, m_track, m_frame = [], [], []
+    t_cat, t_gt, t_first, m_first = [], [], [], []
+    for vid, h, w, gt_anns, dt_anns in items:
+        t_first.append(len(t_cat))
+        m_first.append(len(rles))
+        for track in gt_anns + dt_anns:
+            j = len(t_cat)
+            t_cat.append(track['category_id'])
+            segs = track['segmentations']
+            frames = [t for t, segm in enumerate(segs) if segm]
+            rles += [_compressed_rle(segs[t], h, w) for t in frames]
+            m_track += [j] * len(frames)
+            m_frame += frames
+        t_gt += [True] * len(gt_anns) + [False] * len(dt_anns)
+    t_first.append(len(t_cat))
+    m_first.append(len(rles))
+    owner = np.array(m_track, np.int64)
+    t_gt = np.array(t_gt, bool)
+    t_video = np.repeat(np.arange(len(items)), np.diff(t_first))
+    return _JSONMasks(rles, [r['size'] for r in rles], owner,
+                      np.array(m_frame, np.int64), t_gt[owner], m_first,
+                      t_cat, t_gt, t_first, t_video)
+
+
+def _slot_keys(
+        masks: _JSONMasks) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The (video, category, frame) slot of each mask.
+
+    Returns:
+        tuple: ``(key, both, sel)``: (M,) slot key of each mask, the sorted
+        keys of the slots with masks on both sides, and the (M',) masks in
+        them (only their pairs are intersected).
+    """
+    _, t_cat_idx = np.unique(np.array(masks.t_cat, np.int64),
+                             return_inverse=True)
+    cell = masks.t_video * (int(t_cat_idx.max(initial=0)) + 1) + t_cat_idx
+    key = cell[masks.owner] * (int(masks.frame.max(initial=0)) + 1) + \
+        masks.frame
+    both = np.intersect1d(key[masks.m_gt], key[~masks.m_gt])
+    sel = np.flatnonzero(np.isin(key, both))
+    return key, both, sel
+
+
+def _video_stats(items: List[tuple], masks: _JSONMasks, area: np.ndarray,
+                 pairs: List[Optional[tuple]]) -> List[YTVISVideoStats]:
+    """Per-video statistics from the mask areas and the same-slot pair
+    intersections (``(det masks, gt masks, areas)`` per video, or None)."""
+    n, owner = len(masks.t_cat), masks.owner
+    total = np.bincount(owner, weights=area, minlength=n)
+    nz = area > 0
+    nz_sum = np.bincount(owner[nz], weights=area[nz], minlength=n)
+    nz_cnt = np.bincount(owner[nz], minlength=n)
+    # the mean of the non-zero areas (sums of integers: exact)
+    avg = np.where(nz_cnt > 0, nz_sum / np.maximum(nz_cnt, 1), 0.0)
+    out = []
+    for v, (vid, h, w, gt_anns, dt_anns) in enumerate(items):
+        G, D = len(gt_anns), len(dt_anns)
+        t0 = masks.t_first[v]
+        inter = np.zeros((D, G))
+        if pairs[v] is not None:
+            d_i, g_i, pair = pairs[v]
+            rows, cols = owner[d_i] - t0 - G, owner[g_i] - t0
+            inter = np.bincount(rows * G + cols, weights=pair,
+                                minlength=D * G).reshape(D, G)
+        a_g, a_d = total[t0:t0 + G], total[t0 + G:t0 + G + D]
+        union = a_d[:, None] + a_g[None, :] - inter
+        iou = np.where(union > 0, inter / np.where(union > 0, union, 1),
+                       0.0)
+        g_avg = avg[t0:t0 + G].copy()
+        for j, a in enumerate(gt_anns):
+            if a.get('areas') is not None:
+                g_avg[j] = _avg_area(a['areas'])
+        out.append(YTVISVideoStats(
+            video_id=vid,
+            gt_ids=np.array([a['id'] for a in gt_anns], np.int64),
+            gt_cats=np.array(masks.t_cat[t0:t0 + G], np.int64),
+            gt_crowd=np.array([int(a.get('iscrowd', 0)) for a in gt_anns],
+                              np.int64),
+            gt_area=g_avg,
+            dt_cats=np.array(masks.t_cat[t0 + G:t0 + G + D], np.int64),
+            dt_scores=np.array([r['score'] for r in dt_anns], np.float64),
+            dt_area=avg[t0 + G:t0 + G + D].copy(),
+            iou=iou))
+    return out
+
+
 def _json_stats(items: List[tuple], where: str) -> List[YTVISVideoStats]:
     """The statistics of the videos of a ground-truth/results JSON pair.
 
@@ -735,86 +917,22 @@ def _json_stats(items: List[tuple], where: str) -> List[YTVISVideoStats]:
     Returns:
         List[YTVISVideoStats]: One per video.
     """
-    rles, m_track, m_frame = [], [], []
-    t_cat, t_gt, t_first, m_first = [], [], [], []
-    for vid, h, w, gt_anns, dt_anns in items:
-        t_first.append(len(t_cat))
-        m_first.append(len(rles))
-        for track in gt_anns + dt_anns:
-            j = len(t_cat)
-            t_cat.append(track['category_id'])
-            segs = track['segmentations']
-            frames = [t for t, segm in enumerate(segs) if segm]
-            rles += [_compressed_rle(segs[t], h, w) for t in frames]
-            m_track += [j] * len(frames)
-            m_frame += frames
-        t_gt += [True] * len(gt_anns) + [False] * len(dt_anns)
-    t_first.append(len(t_cat))
-    m_first.append(len(rles))
-    n = len(t_cat)
-    sizes = [r['size'] for r in rles]
-    owner = np.array(m_track, np.int64)
-    frame = np.array(m_frame, np.int64)
-    t_gt = np.array(t_gt, bool)
-    m_gt = t_gt[owner]
-    # (video, category) cell of each track and (video, category, frame)
-    # slot of each mask
-    t_video = np.repeat(np.arange(len(items)), np.diff(t_first))
-    _, t_cat_idx = np.unique(np.array(t_cat, np.int64),
-                             return_inverse=True)
-    cell = t_video * (int(t_cat_idx.max(initial=0)) + 1) + t_cat_idx
-    # the masks of the slots with masks on both sides: only their pairs
-    # are intersected
-    key = cell[owner] * (int(frame.max(initial=0)) + 1) + frame
-    both = np.intersect1d(key[m_gt], key[~m_gt])
-    sel = np.flatnonzero(np.isin(key, both))
+    masks = _flatten_masks(items)
+    key, both, sel = _slot_keys(masks)
     for v, (vid, h, w, gt_anns, dt_anns) in enumerate(items):
-        m0, m1 = m_first[v], m_first[v + 1]
+        m0, m1 = masks.m_first[v], masks.m_first[v + 1]
         if m1 > m0:
-            _check_sizes(sizes, m0, m1, m_gt, frame, vid, where)
+            _check_sizes(masks.sizes, m0, m1, masks.m_gt, masks.frame, vid,
+                         where)
     if load_ext('rle') is not None:
-        area, pairs = _kernel_intersections(rles, sizes, key, sel, m_gt,
-                                            owner, frame, t_video, t_gt,
-                                            items, where)
+        area, pairs = _kernel_intersections(
+            masks.rles, masks.sizes, key, sel, masks.m_gt, masks.owner,
+            masks.frame, masks.t_video, masks.t_gt, items, where)
     else:
-        area, pairs = _pycocotools_intersections(rles, sizes, key, both, sel,
-                                                 m_gt, m_first)
-    total = np.bincount(owner, weights=area, minlength=n)
-    nz = area > 0
-    nz_sum = np.bincount(owner[nz], weights=area[nz], minlength=n)
-    nz_cnt = np.bincount(owner[nz], minlength=n)
-    # the mean of the non-zero areas (sums of integers: exact)
-    avg = np.where(nz_cnt > 0, nz_sum / np.maximum(nz_cnt, 1), 0.0)
-    out = []
-    for v, (vid, h, w, gt_anns, dt_anns) in enumerate(items):
-        G, D = len(gt_anns), len(dt_anns)
-        t0 = t_first[v]
-        inter = np.zeros((D, G))
-        if pairs[v] is not None:
-            d_i, g_i, pair = pairs[v]
-            rows, cols = owner[d_i] - t0 - G, owner[g_i] - t0
-            inter = np.bincount(rows * G + cols, weights=pair,
-                                minlength=D * G).reshape(D, G)
-        a_g, a_d = total[t0:t0 + G], total[t0 + G:t0 + G + D]
-        union = a_d[:, None] + a_g[None, :] - inter
-        iou = np.where(union > 0, inter / np.where(union > 0, union, 1),
-                       0.0)
-        g_avg = avg[t0:t0 + G].copy()
-        for j, a in enumerate(gt_anns):
-            if a.get('areas') is not None:
-                g_avg[j] = _avg_area(a['areas'])
-        out.append(YTVISVideoStats(
-            video_id=vid,
-            gt_ids=np.array([a['id'] for a in gt_anns], np.int64),
-            gt_cats=np.array(t_cat[t0:t0 + G], np.int64),
-            gt_crowd=np.array([int(a.get('iscrowd', 0)) for a in gt_anns],
-                              np.int64),
-            gt_area=g_avg,
-            dt_cats=np.array(t_cat[t0 + G:t0 + G + D], np.int64),
-            dt_scores=np.array([r['score'] for r in dt_anns], np.float64),
-            dt_area=avg[t0 + G:t0 + G + D].copy(),
-            iou=iou))
-    return out
+        area, pairs = _pycocotools_intersections(masks.rles, masks.sizes,
+                                                 key, both, sel, masks.m_gt,
+                                                 masks.m_first)
+    return _video_stats(items, masks, area, pairs)
 
 
 def ytvis_evaluate(gt: dict, results: List[dict], where: str = '') -> Dict:
