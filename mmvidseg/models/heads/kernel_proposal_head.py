@@ -1,19 +1,21 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import torch
 import torch.nn as nn
 from mmcv.cnn import ConvModule
-from mmengine.model import BaseModule
+from mmdet.utils import ConfigType, InstanceList
+from mmengine.structures import PixelData
 from torch import Tensor
 
-from mmvidseg.registry import MODELS, TASK_UTILS
-from .kernel_iter_head import mask_losses
-from .kernel_targets import assign_things, resize_to
+from mmvidseg.registry import MODELS
+from mmvidseg.structures import IGNORE_INDEX
+from .base_kernel_head import BaseKernelHead
+from .kernel_targets import resize_to
 
 
 @MODELS.register_module()
-class KernelProposalHead(BaseModule):
+class KernelProposalHead(BaseKernelHead):
     """K-Net's initial kernels: thing proposals and stuff kernels.
 
     ``num_proposals`` learned 1x1 kernels (``init_kernels``) convolve the
@@ -25,73 +27,47 @@ class KernelProposalHead(BaseModule):
 
     Losses (as the official ``ConvKernelHead``): the initial thing masks are
     matched to the ground-truth things by Hungarian assignment (mask costs
-    only) and trained with mask BCE and Dice losses, and the semantic
-    logits with ``loss_seg`` against the full semantic map (things and
-    stuff; void ignored).
+    only) and trained with mask BCE and Dice losses (and the rank loss with
+    ``loss_rank``), see :class:`BaseKernelHead`, and the semantic logits
+    with ``loss_seg`` against the full semantic map (things and stuff; void
+    ignored).
 
     Args:
-        num_proposals (int): Thing proposals. Defaults to 100.
-        num_thing_classes (int): Thing classes (labels ``[0, nt)``).
-        num_stuff_classes (int): Stuff classes (labels ``[nt, nt + ns)``).
         in_channels (int): Channels of the input features and kernels.
+            Defaults to 256.
         num_loc_convs (int): 1x1 convs on the localisation feature.
-        num_seg_convs (int): 1x1 convs on the semantic feature.
+            Defaults to 1.
+        num_seg_convs (int): 1x1 convs on the semantic feature. Defaults
+            to 1.
         norm_cfg (dict): Norm of those convs. Defaults to GN(32).
         proposal_feats_with_obj (bool): Add the mask-pooled features to the
             thing kernels. Defaults to True.
         kernel_init_std (float): Std of the normal init of the thing kernels
             (the official KITTI-STEP config uses 1). Defaults to 1.0.
-        assigner (dict): Hungarian assigner config (mmdet).
-        loss_mask (dict): Mask BCE loss config.
-        loss_dice (dict): Mask Dice loss config.
         loss_seg (dict): Semantic loss config (``ignore_index`` 255 is used
             for void pixels).
-        loss_rank (dict, optional): Rank loss over the thing proposals (see
-            :func:`~mmvidseg.models.heads.kernel_iter_head.rank_loss`).
-            Defaults to None.
-        init_cfg (dict, optional): Initialisation config.
+        **kwargs: :class:`BaseKernelHead`'s ``num_proposals`` (0: no thing
+            proposals, the semantic K-Net of VSS), ``num_thing_classes``,
+            ``num_stuff_classes``, ``assigner`` (mask costs by default),
+            ``sampler``, ``loss_mask``, ``loss_dice``, ``loss_rank`` and
+            ``init_cfg``.
     """
 
     def __init__(self,
-                 num_proposals: int = 100,
-                 num_thing_classes: int = 80,
-                 num_stuff_classes: int = 53,
                  in_channels: int = 256,
                  num_loc_convs: int = 1,
                  num_seg_convs: int = 1,
-                 norm_cfg: dict = dict(type='GN', num_groups=32),
+                 norm_cfg: ConfigType = dict(type='GN', num_groups=32),
                  proposal_feats_with_obj: bool = True,
                  kernel_init_std: float = 1.0,
-                 assigner: dict = dict(
-                     type='mmdet.HungarianAssigner',
-                     match_costs=[
-                         dict(
-                             type='mmdet.DiceCost',
-                             weight=4.0,
-                             pred_act=True,
-                             naive_dice=False),
-                         dict(type='mmdet.CrossEntropyLossCost', weight=1.0)
-                     ]),
-                 loss_mask: dict = dict(
-                     type='mmdet.CrossEntropyLoss',
-                     use_sigmoid=True,
-                     loss_weight=1.0),
-                 loss_dice: dict = dict(
-                     type='mmdet.DiceLoss', loss_weight=4.0),
-                 loss_seg: dict = dict(
+                 loss_seg: ConfigType = dict(
                      type='mmdet.CrossEntropyLoss',
                      use_sigmoid=False,
                      avg_non_ignore=True,
                      loss_weight=1.0),
-                 loss_rank: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
-        super().__init__(init_cfg=init_cfg)
-        if num_thing_classes + num_stuff_classes < 1:
-            raise ValueError('KernelProposalHead needs at least one class')
-        self.num_proposals = num_proposals
-        self.num_thing_classes = num_thing_classes
-        self.num_stuff_classes = num_stuff_classes
-        self.num_classes = num_thing_classes + num_stuff_classes
+                 **kwargs) -> None:
+        # no classifier: a loss_cls argument is an error
+        super().__init__(loss_cls=None, **kwargs)
         self.in_channels = in_channels
         self.proposal_feats_with_obj = proposal_feats_with_obj
         self.kernel_init_std = kernel_init_std
@@ -105,14 +81,10 @@ class KernelProposalHead(BaseModule):
         ])
         # no thing proposals (semantic-only K-Net for VSS): no init kernels
         self.init_kernels = nn.Conv2d(
-            in_channels, num_proposals, 1,
-            bias=False) if num_proposals > 0 else None
+            in_channels, self.num_proposals, 1,
+            bias=False) if self.num_proposals > 0 else None
         self.conv_seg = nn.Conv2d(in_channels, self.num_classes, 1)
-        self.assigner = TASK_UTILS.build(assigner)
-        self.loss_mask = MODELS.build(loss_mask)
-        self.loss_dice = MODELS.build(loss_dice)
         self.loss_seg = MODELS.build(loss_seg)
-        self.loss_rank = MODELS.build(loss_rank) if loss_rank else None
 
     def init_weights(self) -> None:
         """Normal init as the official head (``conv_normal_init``)."""
@@ -169,35 +141,35 @@ class KernelProposalHead(BaseModule):
             mask_preds=mask_preds,
             seg_preds=seg_preds)
 
-    def loss(self, outputs: Dict, targets: List[Dict]) -> Dict[str, Tensor]:
+    def loss_by_feat(self, mask_preds: Tensor, seg_preds: Tensor,
+                     batch_gt_instances: InstanceList,
+                     batch_gt_sem_seg: List[PixelData]) -> Dict[str, Tensor]:
         """Losses of the initial thing masks and the semantic logits.
 
         Args:
-            outputs (dict): Output of :meth:`forward`.
-            targets (list[dict]): Per image, from
+            mask_preds (Tensor): (B, N + ns, h, w) initial mask logits
+                (``mask_preds`` of :meth:`forward`); the N thing proposals
+                are trained.
+            seg_preds (Tensor): (B, nt + ns, h, w) semantic logits.
+            batch_gt_instances (list[:obj:`InstanceData`]): Per image, from
                 :func:`~mmvidseg.models.heads.kernel_targets.frame_targets`:
-                ``thing_masks`` (K, H', W') soft masks, ``thing_labels``
-                (K,), ``seg_map`` (H', W') long labels with 255 on void.
+                ``masks`` (G, H', W') soft masks and ``labels`` (G,).
+            batch_gt_sem_seg (list[:obj:`PixelData`]): Per image,
+                ``sem_seg`` (1, H', W') internal labels, 255 on void.
 
         Returns:
-            dict: ``loss_rpn_mask``, ``loss_rpn_dice``, ``loss_rpn_seg``
-            (and ``loss_rpn_rank`` with ``loss_rank``).
+            dict[str, Tensor]: ``loss_rpn_mask``, ``loss_rpn_dice``,
+            ``loss_rpn_seg`` (and ``loss_rpn_rank`` with ``loss_rank``).
         """
-        size = targets[0]['seg_map'].shape[-2:]
-        masks = resize_to(outputs['mask_preds'][:, :self.num_proposals],
-                          size)
-        pos_preds, pos_targets, pos_kernels = [], [], []
-        for b, target in enumerate(targets):
-            pos, gt_inds = assign_things(self.assigner, masks[b].detach(),
-                                         None, target, self.num_thing_classes)
-            pos_preds.append(masks[b][pos])
-            pos_targets.append(target['thing_masks'][gt_inds])
-            pos_kernels.append((b, pos))
-        losses = mask_losses(self, masks, pos_kernels, pos_preds,
-                             pos_targets, 'loss_rpn_')
-        seg = resize_to(outputs['seg_preds'], size)
-        seg_map = torch.stack([t['seg_map'] for t in targets])
+        losses = self.loss_by_feat_single(
+            None, mask_preds[:, :self.num_proposals], batch_gt_instances)
+        losses = {
+            key.replace('loss_', 'loss_rpn_', 1): value
+            for key, value in losses.items()
+        }
+        sem_seg = torch.cat([gt.sem_seg for gt in batch_gt_sem_seg])
+        seg = resize_to(seg_preds, sem_seg.shape[-2:])
         losses['loss_rpn_seg'] = self.loss_seg(
-            seg, seg_map, ignore_index=255) if (seg_map != 255).any() else \
-            seg.sum() * 0
+            seg, sem_seg, ignore_index=IGNORE_INDEX) if (
+                sem_seg != IGNORE_INDEX).any() else seg.sum() * 0
         return losses

@@ -1,10 +1,18 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""Training targets of (Video) K-Net built from mmvidseg data samples."""
-from typing import Dict, Optional, Sequence, Tuple
+"""Training targets of (Video) K-Net built from mmvidseg data samples.
+
+The targets follow mmdet's MaskFormer (``preprocess_panoptic_gt``): one
+:class:`~mmengine.structures.InstanceData` per frame holding the things
+first, then one segment per stuff class present, with internal labels
+(things ``[0, nt)``, stuff ``[nt, nt + ns)``), plus the semantic map as
+:class:`~mmengine.structures.PixelData`.
+"""
+from typing import Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmengine.structures import InstanceData
+from mmdet.utils import InstanceList
+from mmengine.structures import InstanceData, PixelData
 from torch import Tensor
 
 from mmvidseg.structures import IGNORE_INDEX
@@ -41,13 +49,59 @@ def _pad(x: Tensor, shape: Sequence[int], value: float) -> Tensor:
     return x
 
 
+def _thing_targets(sample, label_map: Tensor, num_thing_classes: int,
+                   pad_shape: Sequence[int], size: Sequence[int],
+                   device: torch.device) -> Tuple[Tensor, Tensor, Tensor]:
+    """Soft masks (K, H', W'), labels (K,) in ``[0, nt)`` and track ids
+    (K,) of the things of one frame (see :func:`frame_targets`)."""
+    masks = torch.zeros((0, *size), device=device)
+    labels = torch.zeros((0, ), dtype=torch.long, device=device)
+    ids = torch.zeros((0, ), dtype=torch.long, device=device)
+    if 'gt_instances' not in sample or len(sample.gt_instances) == 0:
+        return masks, labels, ids
+    inst = sample.gt_instances
+    all_labels = label_map[inst.labels.to(device).long()]
+    keep = all_labels < num_thing_classes
+    if not keep.any():
+        return masks, labels, ids
+    thing_masks = _pad(
+        _masks_tensor(inst.masks, device)[keep], pad_shape, 0.)
+    masks = F.interpolate(thing_masks[None], tuple(size), mode='area')[0]
+    all_ids = inst.get('instances_ids', None)
+    if all_ids is None:
+        all_ids = torch.arange(len(all_labels), device=device)
+    ids = torch.as_tensor(all_ids, device=device).long()[keep]
+    return masks, all_labels[keep], ids
+
+
+def _stuff_targets(sem_seg: Tensor, label_map: Tensor, num_thing_classes: int,
+                   num_stuff_classes: int, pad_shape: Sequence[int],
+                   size: Sequence[int]) -> Tuple[Tensor, Tensor, Tensor]:
+    """Soft masks (S, H', W') and internal labels (S,) of the stuff classes
+    present in a (1, H, W) dataset semantic map, and its (H', W') internal
+    label map (255 on void)."""
+    sem = _pad(sem_seg.long()[0], pad_shape, IGNORE_INDEX)
+    internal = label_map[sem.clamp(0, 255)]
+    seg_map = F.interpolate(
+        internal[None, None].float(), tuple(size),
+        mode='nearest')[0, 0].long()
+    present = torch.unique(internal)
+    present = present[(present >= num_thing_classes)
+                      & (present < num_thing_classes + num_stuff_classes)]
+    if not len(present):
+        return sem.new_zeros((0, *size), dtype=torch.float), present, seg_map
+    onehot = (internal[None] == present[:, None, None]).float()
+    masks = F.interpolate(onehot[None], tuple(size), mode='area')[0]
+    return masks, present, seg_map
+
+
 def frame_targets(sample,
                   label_map: Tensor,
                   num_thing_classes: int,
                   num_stuff_classes: int,
                   pad_shape: Sequence[int],
                   size: Sequence[int],
-                  device: torch.device) -> Dict[str, Tensor]:
+                  device: torch.device) -> Tuple[InstanceData, PixelData]:
     """K-Net targets of one frame at the assignment resolution ``size``.
 
     Args:
@@ -64,135 +118,77 @@ def frame_targets(sample,
         device (torch.device): Device of the targets.
 
     Returns:
-        dict: ``thing_masks`` (K, H', W') soft masks (area-downsampled),
-        ``thing_labels`` (K,) in ``[0, nt)``, ``thing_ids`` (K,) track ids,
-        ``stuff_masks`` (S, H', W'), ``stuff_labels`` (S,) in ``[0, ns)``
-        (stuff present in the frame) and ``seg_map`` (H', W') internal
-        labels with 255 on void (nearest-downsampled).
-    """
-    thing_masks = torch.zeros((0, *size), device=device)
-    thing_labels = torch.zeros((0, ), dtype=torch.long, device=device)
-    thing_ids = torch.zeros((0, ), dtype=torch.long, device=device)
-    if 'gt_instances' in sample and len(sample.gt_instances) > 0:
-        inst = sample.gt_instances
-        labels = label_map[inst.labels.to(device).long()]
-        keep = labels < num_thing_classes
-        if keep.any():
-            masks = _masks_tensor(inst.masks, device)[keep]
-            masks = _pad(masks, pad_shape, 0.)
-            thing_masks = F.interpolate(
-                masks[None], tuple(size), mode='area')[0]
-            thing_labels = labels[keep]
-            ids = inst.get('instances_ids', None)
-            if ids is None:
-                ids = torch.arange(len(labels), device=device)
-            thing_ids = torch.as_tensor(ids, device=device).long()[keep]
+        tuple:
 
-    stuff_masks = torch.zeros((0, *size), device=device)
-    stuff_labels = torch.zeros((0, ), dtype=torch.long, device=device)
+        - gt_instances (:obj:`InstanceData`): the K things (track ids from
+          ``instances_ids``), then the S stuff classes present (sorted
+          by label, ``instances_ids`` -1): ``masks`` (K + S, H', W') soft
+          masks (area-downsampled), ``labels`` (K + S,) internal labels,
+          ``instances_ids`` (K + S,).
+        - gt_sem_seg (:obj:`PixelData`): ``sem_seg`` (1, H', W') internal
+          labels with 255 on void (nearest-downsampled). Without
+          ``gt_sem_seg`` (VIS) the things' labels on their masks, 255
+          elsewhere.
+    """
+    thing_masks, thing_labels, thing_ids = _thing_targets(
+        sample, label_map, num_thing_classes, pad_shape, size, device)
     if 'gt_sem_seg' in sample:
-        sem = sample.gt_sem_seg.data.to(device).long()[0]
-        sem = _pad(sem, pad_shape, IGNORE_INDEX)
-        internal = label_map[sem.clamp(0, 255)]
-        seg_map = F.interpolate(
-            internal[None, None].float(), tuple(size),
-            mode='nearest')[0, 0].long()
-        present = torch.unique(internal)
-        present = present[(present >= num_thing_classes)
-                          & (present < num_thing_classes + num_stuff_classes)]
-        if len(present):
-            onehot = (internal[None] == present[:, None, None]).float()
-            stuff_masks = F.interpolate(
-                onehot[None], tuple(size), mode='area')[0]
-            stuff_labels = present - num_thing_classes
+        stuff_masks, stuff_labels, seg_map = _stuff_targets(
+            sample.gt_sem_seg.data.to(device), label_map, num_thing_classes,
+            num_stuff_classes, pad_shape, size)
     else:
         # no semantic map (VIS): things on their masks, the rest ignored
+        stuff_masks = thing_masks[:0]
+        stuff_labels = thing_labels[:0]
         seg_map = torch.full(tuple(size), IGNORE_INDEX, dtype=torch.long,
                              device=device)
         for mask, label in zip(thing_masks, thing_labels):
             seg_map[mask >= 0.5] = label
-    return dict(
-        thing_masks=thing_masks,
-        thing_labels=thing_labels,
-        thing_ids=thing_ids,
-        stuff_masks=stuff_masks,
-        stuff_labels=stuff_labels,
-        seg_map=seg_map)
+    gt_instances = InstanceData(
+        masks=torch.cat([thing_masks, stuff_masks]),
+        labels=torch.cat([thing_labels, stuff_labels]),
+        instances_ids=torch.cat(
+            [thing_ids,
+             thing_ids.new_full((len(stuff_labels), ), -1)]))
+    return gt_instances, PixelData(sem_seg=seg_map[None])
 
 
-def clip_targets(frames: Sequence[Dict[str, Tensor]]) -> Dict[str, Tensor]:
+def clip_targets(frames: InstanceList,
+                 num_thing_classes: int) -> InstanceData:
     """Tube targets of a clip from its frames' :func:`frame_targets`.
 
     Things are grouped by track id across frames: a tube's mask is zero in
     frames where the track is absent; its label is the label of its first
-    appearance.
+    appearance. Stuff segments are left out.
+
+    Args:
+        frames (list[:obj:`InstanceData`]): The T frames' ``gt_instances``
+            (``masks`` (G, H', W'), ``labels``, ``instances_ids``).
+        num_thing_classes (int): nt; segments labelled ``>= nt`` are stuff.
 
     Returns:
-        dict: ``thing_masks`` (K, T, H', W'), ``thing_labels`` (K,),
-        ``thing_ids`` (K,), empty stuff targets, and ``seg_map`` (T, H', W').
+        :obj:`InstanceData`: K tubes, ``masks`` (K, T, H', W'), ``labels``
+        (K,) and ``instances_ids`` (K,).
     """
-    size = frames[0]['seg_map'].shape
-    device = frames[0]['seg_map'].device
+    size = frames[0].masks.shape[-2:]
+    device = frames[0].masks.device
+    things = [frame[frame.labels < num_thing_classes] for frame in frames]
     ids = []
     labels = {}
-    for frame in frames:
-        for i, label in zip(frame['thing_ids'].tolist(),
-                            frame['thing_labels'].tolist()):
+    for frame in things:
+        for i, label in zip(frame.instances_ids.tolist(),
+                            frame.labels.tolist()):
             if i not in labels:
                 ids.append(i)
                 labels[i] = label
     masks = torch.zeros((len(ids), len(frames), *size), device=device)
     index = {i: k for k, i in enumerate(ids)}
-    for t, frame in enumerate(frames):
-        for i, mask in zip(frame['thing_ids'].tolist(), frame['thing_masks']):
+    for t, frame in enumerate(things):
+        for i, mask in zip(frame.instances_ids.tolist(), frame.masks):
             masks[index[i], t] = mask
-    return dict(
-        thing_masks=masks,
-        thing_labels=torch.tensor([labels[i] for i in ids],
-                                  dtype=torch.long,
-                                  device=device),
-        thing_ids=torch.tensor(ids, dtype=torch.long, device=device),
-        stuff_masks=torch.zeros((0, len(frames), *size), device=device),
-        stuff_labels=torch.zeros((0, ), dtype=torch.long, device=device),
-        seg_map=torch.stack([f['seg_map'] for f in frames]))
-
-
-def assign_things(assigner,
-                  mask_preds: Tensor,
-                  cls_logits: Optional[Tensor],
-                  target: Dict[str, Tensor],
-                  num_thing_classes: int) -> Tuple[Tensor, Tensor]:
-    """Hungarian assignment of thing proposals to ground-truth things.
-
-    Args:
-        assigner: An mmdet assigner (``HungarianAssigner``) whose costs
-            read ``pred_instances.masks`` / ``scores`` and
-            ``gt_instances.masks`` / ``labels``.
-        mask_preds (Tensor): (N, ..., H', W') mask logits of the thing
-            proposals (frames or tubes), detached.
-        cls_logits (Tensor, optional): (N, nt) thing class logits; None
-            (the initial proposals) gives zeros, so class costs do not
-            change the matching.
-        target (dict): Output of :func:`frame_targets` or
-            :func:`clip_targets`.
-        num_thing_classes (int): nt.
-
-    Returns:
-        tuple[Tensor, Tensor]: Indices of the positive proposals (P,) and
-        of their ground-truth things (P,).
-    """
-    device = mask_preds.device
-    gt_masks = target['thing_masks']
-    if len(gt_masks) == 0 or len(mask_preds) == 0:
-        empty = torch.zeros((0, ), dtype=torch.long, device=device)
-        return empty, empty
-    if cls_logits is None:
-        cls_logits = mask_preds.new_zeros((len(mask_preds),
-                                           max(num_thing_classes, 1)))
-    pred = InstanceData(
-        masks=mask_preds.flatten(1), scores=cls_logits)
-    gt = InstanceData(
-        masks=gt_masks.flatten(1), labels=target['thing_labels'])
-    result = assigner.assign(pred, gt)
-    pos = torch.nonzero(result.gt_inds > 0).flatten()
-    return pos, result.gt_inds[pos] - 1
+    return InstanceData(
+        masks=masks,
+        labels=torch.tensor([labels[i] for i in ids],
+                            dtype=torch.long,
+                            device=device),
+        instances_ids=torch.tensor(ids, dtype=torch.long, device=device))

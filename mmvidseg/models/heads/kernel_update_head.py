@@ -6,6 +6,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmcv.cnn.bricks.transformer import FFN, MultiheadAttention
+from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import bias_init_with_prob
 from torch import Tensor
@@ -13,7 +14,8 @@ from torch import Tensor
 from mmvidseg.registry import MODELS
 
 
-def _fc_stack(channels: int, num_fcs: int, act_cfg: dict) -> nn.Sequential:
+def _fc_stack(channels: int, num_fcs: int,
+              act_cfg: ConfigType) -> nn.Sequential:
     """``num_fcs`` x (Linear without bias, LayerNorm, activation)."""
     layers = []
     for _ in range(num_fcs):
@@ -107,8 +109,9 @@ class KernelUpdateHead(BaseModule):
             False.
         act_cfg (dict): Activation of the cls/mask fcs.
         ffn_act_cfg (dict): Activation of the FFNs.
-        init_cfg (dict, optional): Unused; weights are initialised as the
-            official code does (Xavier, classifier bias prior 0.01).
+        init_cfg (dict | list[dict], optional): Initialisation config.
+            Defaults to None: the official init (Xavier-uniform weight
+            matrices, classifier bias prior 0.01).
     """
 
     def __init__(self,
@@ -122,12 +125,12 @@ class KernelUpdateHead(BaseModule):
                  dropout: float = 0.0,
                  hard_mask_thr: float = 0.5,
                  with_feat_transform: bool = True,
-                 kernel_updator_cfg: Optional[dict] = None,
+                 kernel_updator_cfg: OptConfigType = None,
                  with_fusion: bool = False,
                  with_link: bool = False,
-                 act_cfg: dict = dict(type='ReLU', inplace=True),
-                 ffn_act_cfg: dict = dict(type='ReLU', inplace=True),
-                 init_cfg: Optional[dict] = None):
+                 act_cfg: ConfigType = dict(type='ReLU', inplace=True),
+                 ffn_act_cfg: ConfigType = dict(type='ReLU', inplace=True),
+                 init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if num_classes < 1:
             raise ValueError(f'num_classes must be >= 1, got {num_classes}')
@@ -145,46 +148,41 @@ class KernelUpdateHead(BaseModule):
                 act_cfg=dict(type='ReLU', inplace=True),
                 norm_cfg=dict(type='LN'))
 
-        def attention():
-            return MultiheadAttention(
-                in_channels, num_heads, attn_drop=dropout, batch_first=True)
-
-        def ffn():
-            return FFN(
-                in_channels,
-                feedforward_channels,
-                num_ffn_fcs,
-                act_cfg=ffn_act_cfg,
-                ffn_drop=dropout)
-
-        def norm():
-            return build_norm_layer(dict(type='LN'), in_channels)[1]
+        def add_interaction(prefix: str) -> None:
+            """``{prefix}attention`` (MHA), ``{prefix}ffn`` and their LNs
+            ``{prefix}attention_norm``, ``{prefix}ffn_norm``."""
+            layers = dict(
+                attention=MultiheadAttention(
+                    in_channels, num_heads, attn_drop=dropout,
+                    batch_first=True),
+                attention_norm=build_norm_layer(dict(type='LN'),
+                                                in_channels)[1],
+                ffn=FFN(in_channels, feedforward_channels, num_ffn_fcs,
+                        act_cfg=ffn_act_cfg, ffn_drop=dropout),
+                ffn_norm=build_norm_layer(dict(type='LN'), in_channels)[1])
+            for name, layer in layers.items():
+                self.add_module(prefix + name, layer)
 
         self.feat_transform = nn.Conv2d(
             in_channels, in_channels, 1) if with_feat_transform else None
         self.kernel_update_conv = MODELS.build(kernel_updator_cfg)
-        self.attention = attention()
-        self.attention_norm = norm()
-        self.ffn = ffn()
-        self.ffn_norm = norm()
+        add_interaction('')
         if with_fusion:
             self.fusion_update_conv = MODELS.build(kernel_updator_cfg)
-            self.fusion_attention = attention()
-            self.fusion_attention_norm = norm()
-            self.fusion_ffn = ffn()
-            self.fusion_ffn_norm = norm()
+            add_interaction('fusion_')
         if with_link:
-            self.link_attention = attention()
-            self.link_attention_norm = norm()
-            self.link_ffn = ffn()
-            self.link_ffn_norm = norm()
+            add_interaction('link_')
         self.cls_fcs = _fc_stack(in_channels, num_cls_fcs, act_cfg)
         self.fc_cls = nn.Linear(in_channels, num_classes)
         self.mask_fcs = _fc_stack(in_channels, num_mask_fcs, act_cfg)
         self.fc_mask = nn.Linear(in_channels, in_channels)
 
     def init_weights(self) -> None:
-        """Xavier-uniform for every weight matrix; classifier bias prior."""
+        """Xavier-uniform for every weight matrix and the classifier bias
+        prior 0.01 (the official init), or ``init_cfg`` when given."""
+        if self.init_cfg is not None:
+            super().init_weights()
+            return
         for p in self.parameters():
             if p.dim() > 1:
                 nn.init.xavier_uniform_(p)
@@ -197,6 +195,19 @@ class KernelUpdateHead(BaseModule):
         b, n, c = kernels.shape
         out = updator(group_feats.reshape(b * n, c), kernels.unsqueeze(2))
         return out.reshape(b, n, c)
+
+    def _interact(self,
+                  prefix: str,
+                  kernels: Tensor,
+                  memory: Optional[Tensor] = None) -> Tensor:
+        """``{prefix}attention`` of the (B, N, C) kernels to themselves (or
+        to the (B, N, C) ``memory``: key = value = memory), residual, LN,
+        then ``{prefix}ffn`` (residual) and LN."""
+        attention = getattr(self, f'{prefix}attention')
+        kernels = getattr(self, f'{prefix}attention_norm')(attention(
+            kernels, key=memory, value=memory))
+        return getattr(self, f'{prefix}ffn_norm')(
+            getattr(self, f'{prefix}ffn')(kernels))
 
     def forward(self,
                 x: Tensor,
@@ -231,20 +242,14 @@ class KernelUpdateHead(BaseModule):
         if self.with_fusion and prev_kernels is not None:
             prev = self._update(self.fusion_update_conv, group_feats,
                                 prev_kernels)
-            kernels = self.fusion_attention_norm(
-                self.fusion_attention(kernels, key=prev, value=prev))
-            kernels = self.fusion_ffn_norm(self.fusion_ffn(kernels))
+            kernels = self._interact('fusion_', kernels, prev)
 
         obj = self._update(self.kernel_update_conv, group_feats, kernels)
-        obj = self.attention_norm(self.attention(obj))
-        obj = self.ffn_norm(self.ffn(obj))
+        obj = self._interact('', obj)
 
         track = obj
         if self.with_link and prev_kernels is not None:
-            track = self.link_attention_norm(
-                self.link_attention(
-                    obj, key=prev_kernels, value=prev_kernels))
-            track = self.link_ffn_norm(self.link_ffn(track))
+            track = self._interact('link_', obj, prev_kernels)
 
         cls_scores = self.fc_cls(self.cls_fcs(obj))
         mask_kernels = self.fc_mask(self.mask_fcs(obj))

@@ -4,6 +4,7 @@ from typing import Optional, Sequence, Tuple
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
+from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.model import BaseModule
 from torch import Tensor
 
@@ -55,13 +56,13 @@ class KNetSemanticFPN(BaseModule):
                  start_level: int = 0,
                  end_level: int = 3,
                  out_level: int = 1,
-                 positional_encoding: Optional[dict] = None,
+                 positional_encoding: OptConfigType = None,
                  positional_encoding_level: Optional[int] = None,
-                 conv_cfg: Optional[dict] = None,
-                 norm_cfg: Optional[dict] = None,
-                 act_cfg: dict = dict(type='ReLU', inplace=True),
-                 init_cfg: Optional[dict] = dict(
-                     type='Normal', layer='Conv2d', std=0.01)):
+                 conv_cfg: OptConfigType = None,
+                 norm_cfg: OptConfigType = None,
+                 act_cfg: ConfigType = dict(type='ReLU', inplace=True),
+                 init_cfg: OptMultiConfig = dict(
+                     type='Normal', layer='Conv2d', std=0.01)) -> None:
         super().__init__(init_cfg=init_cfg)
         if not 0 <= start_level <= out_level <= end_level:
             raise ValueError('KNetSemanticFPN needs start_level <= out_level '
@@ -103,20 +104,19 @@ class KNetSemanticFPN(BaseModule):
                             mode='bilinear',
                             align_corners=False))
             self.convs_all_levels.append(layers)
-        self.loc_conv = ConvModule(
-            feat_channels,
-            out_channels,
-            1,
-            conv_cfg=conv_cfg,
-            norm_cfg=norm_cfg,
-            act_cfg=dict(type='ReLU'))
-        self.sem_conv = ConvModule(
-            feat_channels,
-            out_channels,
-            1,
-            conv_cfg=conv_cfg,
-            norm_cfg=norm_cfg,
-            act_cfg=dict(type='ReLU'))
+
+        def out_conv() -> ConvModule:
+            """The 1x1 ConvModule of an output branch."""
+            return ConvModule(
+                feat_channels,
+                out_channels,
+                1,
+                conv_cfg=conv_cfg,
+                norm_cfg=norm_cfg,
+                act_cfg=dict(type='ReLU'))
+
+        self.loc_conv = out_conv()
+        self.sem_conv = out_conv()
 
     def forward(self, inputs: Sequence[Tensor]) -> Tuple[Tensor, Tensor]:
         """Fuse the pyramid.

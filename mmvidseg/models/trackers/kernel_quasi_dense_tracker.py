@@ -32,36 +32,31 @@ class KernelQuasiDenseTracker(QuasiDenseTracker):
     replaces the box inputs by masks: duplicates are removed by mask IoU,
     and the stored boxes are the masks' boxes. Defaults follow the official
     Video K-Net config: init 0.35, obj 0.3, match 0.5, 5 memory frames,
-    momentum 0.8, bi-softmax.
+    momentum 0.8, bi-softmax (the last three are mmdet's defaults too).
 
-    Args: see mmdet's ``QuasiDenseTracker``.
+    Args:
+        init_score_thr (float): Score a segment needs to start a track.
+            Defaults to 0.35.
+        obj_score_thr (float): Score a segment needs to continue a track.
+            Defaults to 0.3.
+        memo_tracklet_frames (int): Frames a lost track is kept. Defaults
+            to 5.
+        **kwargs: The other arguments of mmdet's ``QuasiDenseTracker``
+            (``match_score_thr`` 0.5, ``memo_backdrop_frames`` 1,
+            ``memo_momentum`` 0.8, ``nms_conf_thr`` 0.5,
+            ``nms_backdrop_iou_thr`` 0.3, ``nms_class_iou_thr`` 0.7,
+            ``with_cats`` True, ``match_metric`` ``'bisoftmax'``, ...).
     """
 
     def __init__(self,
                  init_score_thr: float = 0.35,
                  obj_score_thr: float = 0.3,
-                 match_score_thr: float = 0.5,
                  memo_tracklet_frames: int = 5,
-                 memo_backdrop_frames: int = 1,
-                 memo_momentum: float = 0.8,
-                 nms_conf_thr: float = 0.5,
-                 nms_backdrop_iou_thr: float = 0.3,
-                 nms_class_iou_thr: float = 0.7,
-                 with_cats: bool = True,
-                 match_metric: str = 'bisoftmax',
-                 **kwargs):
+                 **kwargs) -> None:
         super().__init__(
             init_score_thr=init_score_thr,
             obj_score_thr=obj_score_thr,
-            match_score_thr=match_score_thr,
             memo_tracklet_frames=memo_tracklet_frames,
-            memo_backdrop_frames=memo_backdrop_frames,
-            memo_momentum=memo_momentum,
-            nms_conf_thr=nms_conf_thr,
-            nms_backdrop_iou_thr=nms_backdrop_iou_thr,
-            nms_class_iou_thr=nms_class_iou_thr,
-            with_cats=with_cats,
-            match_metric=match_metric,
             **kwargs)
 
     def track_masks(self,

@@ -4,7 +4,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
+from mmdet.models.task_modules.samplers import SamplingResult
+from mmdet.models.utils import multi_apply
+from mmdet.utils import ConfigType, InstanceList, OptConfigType, OptMultiConfig
 from mmengine.structures import InstanceData, PixelData
 from torch import Tensor
 
@@ -215,14 +217,21 @@ class VideoKNet(BaseVideoModel):
     def _initial(self, frames: Tensor) -> Dict[str, Tensor]:
         return self.proposal_head(*self.extract_feat(frames))
 
-    def _targets(self, frame_samples: list, pad_shape) -> List[Dict]:
+    def _targets(self, frame_samples: list,
+                 pad_shape) -> Tuple[InstanceList, List[PixelData]]:
+        """Per frame ``gt_instances`` and ``gt_sem_seg`` (see
+        :func:`~mmvidseg.models.heads.kernel_targets.frame_targets`) at
+        ``mask_assign_stride``."""
         stride = self.mask_assign_stride
-        size = (pad_shape[0] // stride, pad_shape[1] // stride)
-        return [
-            frame_targets(s, self.label_map, self.num_thing_classes,
-                          self.num_stuff_classes, pad_shape, size,
-                          self.label_map.device) for s in frame_samples
-        ]
+        return multi_apply(
+            frame_targets,
+            frame_samples,
+            label_map=self.label_map,
+            num_thing_classes=self.num_thing_classes,
+            num_stuff_classes=self.num_stuff_classes,
+            pad_shape=pad_shape,
+            size=(pad_shape[0] // stride, pad_shape[1] // stride),
+            device=self.label_map.device)
 
     def _forward(self, inputs: Tensor, data_samples=None) -> tuple:
         """Last-stage class logits (B, K, C) and mask logits (B, K, h, w)
@@ -248,18 +257,20 @@ class VideoKNet(BaseVideoModel):
         frames, frame_samples = self.to_frames(inputs, data_samples)
         num_frames = inputs.shape[1] if inputs.dim() == 5 else 1
         init = self._initial(frames)
-        targets = self._targets(frame_samples, frames.shape[-2:])
-        losses = self.proposal_head.loss(init, targets)
+        gts, gt_sem_segs = self._targets(frame_samples, frames.shape[-2:])
+        losses = self.proposal_head.loss_by_feat(init['mask_preds'],
+                                                 init['seg_preds'], gts,
+                                                 gt_sem_segs)
 
         if self.task == 'vis' or num_frames == 1:
             results = self.iter_head(init['x_feats'], init['kernels'],
                                      init['mask_preds'])
-            stage_losses, _ = self.iter_head.loss(results,
-                                                  init['mask_preds'], targets)
-            losses.update(stage_losses)
+            losses.update(
+                self.iter_head.loss_by_feat(results, init['mask_preds'],
+                                            gts))
             if self.task == 'vis' and num_frames > 1:
                 losses.update(
-                    self._clip_loss(init['x_feats'], results[-1], targets,
+                    self._clip_loss(init['x_feats'], results[-1], gts,
                                     len(data_samples), num_frames))
             return losses
 
@@ -274,9 +285,10 @@ class VideoKNet(BaseVideoModel):
         ref_results = self.iter_head(
             init['x_feats'][refs], init['kernels'][refs],
             init['mask_preds'][refs])
-        ref_targets = [targets[i] for i in refs]
-        ref_losses, ref_assign = self.iter_head.loss(
-            ref_results, init['mask_preds'][refs], ref_targets)
+        ref_gts = [gts[i] for i in refs]
+        ref_losses = self.iter_head.loss_by_feat(ref_results,
+                                                 init['mask_preds'][refs],
+                                                 ref_gts)
         losses.update({f'ref_{k}': v for k, v in ref_losses.items()})
 
         # each key frame links to the first reference frame of its clip
@@ -287,42 +299,67 @@ class VideoKNet(BaseVideoModel):
         key_results = self.iter_head(
             init['x_feats'][keys], init['kernels'][keys],
             init['mask_preds'][keys], prev_kernels=prev)
-        key_targets = [targets[i] for i in keys]
-        key_losses, key_assign = self.iter_head.loss(
-            key_results, init['mask_preds'][keys], key_targets)
-        losses.update(key_losses)
+        key_gts = [gts[i] for i in keys]
+        losses.update(
+            self.iter_head.loss_by_feat(key_results,
+                                        init['mask_preds'][keys], key_gts))
 
         if self.embed_head is not None:
             losses.update(
-                self._embed_loss(key_results[-1]['track_kernels'],
-                                 key_assign, key_targets,
-                                 ref_results[-1]['kernels'], ref_assign,
-                                 ref_targets, refs_per_clip))
+                self._embed_loss(key_results[-1], key_gts, ref_results[-1],
+                                 ref_gts, refs_per_clip))
         return losses
 
-    def _embed_loss(self, key_kernels: Tensor, key_assign: list,
-                    key_targets: list, ref_kernels: Tensor,
-                    ref_assign: list, ref_targets: list,
+    def _matched_ids(self, sampling_result: SamplingResult,
+                     gt_instances: InstanceData) -> Tensor:
+        """(P,) track ids of the things matched to the positive proposals
+        ``sampling_result.pos_inds``."""
+        things = gt_instances.labels < self.num_thing_classes
+        return gt_instances.instances_ids[things][
+            sampling_result.pos_assigned_gt_inds]
+
+    def _embed_loss(self, key_last: Dict[str, Tensor], key_gts: InstanceList,
+                    ref_last: Dict[str, Tensor], ref_gts: InstanceList,
                     refs_per_clip: int) -> Dict[str, Tensor]:
         """Quasi-dense contrastive loss between key and reference kernels.
 
-        Per clip, the key frame's positive thing kernels are compared with
-        the positive thing kernels of all its reference frames: pairs
-        assigned to the same ground-truth track are positives.
+        Per clip, the key frame's positive thing kernels (its linked
+        ``track_kernels``) are compared with the positive thing kernels of
+        all its reference frames: pairs assigned to the same ground-truth
+        track are positives. Positives come from the matching on the last
+        stage's own predictions.
+
+        Args:
+            key_last (dict): Last-stage outputs of the B key frames.
+            key_gts (list[:obj:`InstanceData`]): Their targets.
+            ref_last (dict): Last-stage outputs of the B * refs_per_clip
+                reference frames (clip by clip).
+            ref_gts (list[:obj:`InstanceData`]): Their targets.
+            refs_per_clip (int): Reference frames per clip.
+
+        Returns:
+            dict[str, Tensor]: ``loss_track`` (and ``loss_track_aux``).
         """
         head = self.embed_head
+        key_matches = self.iter_head.get_targets(key_last['cls_scores'],
+                                                 key_last['mask_preds'],
+                                                 key_gts)[-1]
+        ref_matches = self.iter_head.get_targets(ref_last['cls_scores'],
+                                                 ref_last['mask_preds'],
+                                                 ref_gts)[-1]
+        key_kernels = key_last['track_kernels']
+        ref_kernels = ref_last['kernels']
         loss_track = key_kernels.sum() * 0
         loss_aux = key_kernels.sum() * 0
-        num_clips = len(key_targets)
+        num_clips = len(key_gts)
         for b in range(num_clips):
-            pos, gt = key_assign[b]
-            key_embeds = head(key_kernels[b, pos])
-            key_ids = key_targets[b]['thing_ids'][gt]
+            key_embeds = head(key_kernels[b, key_matches[b].pos_inds])
+            key_ids = self._matched_ids(key_matches[b], key_gts[b])
             ref_embeds, ref_ids = [], []
             for r in range(b * refs_per_clip, (b + 1) * refs_per_clip):
-                r_pos, r_gt = ref_assign[r]
-                ref_embeds.append(head(ref_kernels[r, r_pos]))
-                ref_ids.append(ref_targets[r]['thing_ids'][r_gt])
+                ref_embeds.append(
+                    head(ref_kernels[r, ref_matches[r].pos_inds]))
+                ref_ids.append(self._matched_ids(ref_matches[r], ref_gts[r]))
             ref_embeds = torch.cat(ref_embeds)
             ref_ids = torch.cat(ref_ids)
             if len(key_embeds) == 0 or len(ref_embeds) == 0:
@@ -353,16 +390,18 @@ class VideoKNet(BaseVideoModel):
             0, (num_clips, num_frames)).transpose(1, 2)
         return x, kernels, masks
 
-    def _clip_loss(self, x_feats: Tensor, last: Dict, targets: List[Dict],
+    def _clip_loss(self, x_feats: Tensor, last: Dict, gts: InstanceList,
                    num_clips: int, num_frames: int) -> Dict[str, Tensor]:
+        """Losses of the clip stages (VIS) against tube targets:
+        ``clip_s{k}_loss_*``."""
         x, kernels, masks = self._clip_inputs(x_feats, last, num_clips,
                                               num_frames)
         tubes = [
-            clip_targets(targets[b * num_frames:(b + 1) * num_frames])
-            for b in range(num_clips)
+            clip_targets(gts[b * num_frames:(b + 1) * num_frames],
+                         self.num_thing_classes) for b in range(num_clips)
         ]
         results = self.clip_head(x, kernels, masks)
-        losses, _ = self.clip_head.loss(results, masks, tubes)
+        losses = self.clip_head.loss_by_feat(results, masks, tubes)
         return {f'clip_{k}': v for k, v in losses.items()}
 
     # ------------------------------------------------------------------

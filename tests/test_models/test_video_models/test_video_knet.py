@@ -215,3 +215,28 @@ def test_rank_loss_option(knet):
     for key in ('loss_rpn_rank', 's0_loss_rank', 's1_loss_rank',
                 'ref_s1_loss_rank'):
         assert torch.isfinite(losses[key]) and losses[key] > 0
+
+
+def test_training_targets_are_instance_data(knet):
+    """Per frame ``gt_instances`` (things with their track ids, then the
+    stuff present) and ``gt_sem_seg`` at the assignment stride."""
+    from mmengine.structures import InstanceData, PixelData
+    model = knet.build_tiny()
+    inputs, samples = _batch(knet)
+    frames, frame_samples = model.to_frames(inputs, samples)
+    gts, sems = model._targets(frame_samples, frames.shape[-2:])
+    assert len(gts) == len(sems) == len(frame_samples) == 4
+    for gt, sem, sample in zip(gts, sems, frame_samples):
+        assert isinstance(gt, InstanceData) and isinstance(sem, PixelData)
+        assert gt.masks.shape[-2:] == (8, 12) == sem.sem_seg.shape[-2:]
+        things = gt.labels < model.num_thing_classes
+        # the toy things (dataset classes 3..5) are internal labels 0..2
+        assert sorted(gt.instances_ids[things].tolist()) == sorted(
+            sample.gt_instances.instances_ids.tolist())
+        assert sorted(model.internal_to_dataset[gt.labels[things]].tolist(
+        )) == sorted(sample.gt_instances.labels.tolist())
+        # things first, then one segment per stuff class present
+        assert not things[things.sum():].any()
+        assert (gt.instances_ids[~things] == -1).all()
+        stuff = gt.labels[~things]
+        assert stuff.tolist() == sorted(set(stuff.tolist()))
