@@ -14,7 +14,11 @@ Example::
 
 Formats (``--format``, default from the dataset type): ``kitti_step``
 (PNGs), ``vipseg`` (PNGs + pred.json), ``youtube_vis`` (results.json),
-``vspw`` (PNGs); see ``tools/analysis_tools/submission.py``.
+``vspw`` (PNGs); see :mod:`mmvidseg.evaluation.metrics.submission`.
+``--out-dir`` sets the ``outfile_prefix`` (and ``format_only``) options of
+the test evaluator's metric that writes the format (``VPSMetric``,
+``YouTubeVISVideoMetric`` or ``VSSMetric``; a format-only one is added
+when the evaluator has none).
 """
 import argparse
 import json
@@ -26,6 +30,8 @@ from mmengine.evaluator import DumpResults
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmvidseg.evaluation.metrics.submission import (WRITERS,
+                                                    submission_evaluator)
 from mmvidseg.utils import register_all_modules, setup_distributed_on_cpu
 
 
@@ -42,7 +48,7 @@ def parse_args():
         'benchmark to this directory')
     parser.add_argument(
         '--format',
-        choices=['kitti_step', 'vipseg', 'youtube_vis', 'vspw'],
+        choices=sorted(WRITERS),
         help='submission format of --out-dir (default: from the dataset '
         'type)')
     parser.add_argument(
@@ -85,6 +91,10 @@ def main():
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    if args.out_dir is not None:
+        cfg.test_evaluator = submission_evaluator(
+            cfg.test_evaluator, cfg.test_dataloader.dataset.get('type'),
+            args.out_dir, args.format, args.format_only)
     setup_distributed_on_cpu(cfg, args.launcher)
 
     if 'runner_type' not in cfg:
@@ -97,15 +107,6 @@ def main():
             'the file name after --out must end with .pkl or .pickle'
         runner.test_evaluator.metrics.append(
             DumpResults(out_file_path=args.out))
-
-    if args.out_dir is not None:
-        from analysis_tools.submission import build_writer
-        writer = build_writer(args.format,
-                              cfg.test_dataloader.dataset.get('type'),
-                              args.out_dir)
-        if args.format_only:
-            runner.test_evaluator.metrics.clear()
-        runner.test_evaluator.metrics.append(writer)
 
     metrics = runner.test()
     if args.json_out and runner.rank == 0:

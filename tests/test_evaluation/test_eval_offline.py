@@ -84,6 +84,7 @@ def test_stq_cli_matches_functional(vipseg, run_cli):
                   '--num-classes', 2)
     # instance numbers by first appearance: gt 5 -> 0 (crowd!), 9 -> 1;
     # pred 7 -> 0, 8 -> 1, 11 -> 2
+
     def pan(sem, inst):
         return (np.array([sem]) << 16) + np.array([inst])
 

@@ -39,7 +39,8 @@ METRIC (the official evaluators' own formats):
            must be in the same range (else an error); on ignored pixels it
            is neither checked nor counted. So predictions must use the
            masks' values (class + 1), as ``tools/test.py --out-dir``
-           writes them: 0-based training ids are scored one class off. mIoU is one confusion matrix over all videos, classes
+           writes them: 0-based training ids are scored one class off.
+           mIoU is one confusion matrix over all videos, classes
            without GT or PRED pixels left out; mVC8/mVC16 use every pixel,
            ignored ones included. ``--split`` (a video list file; default
            every video).
@@ -345,8 +346,7 @@ def eval_ytvis(args) -> Dict[str, float]:
 
 # --------------------------------------------------------------------- VID
 def eval_vid(args) -> Dict[str, float]:
-    from mmvidseg.evaluation.functional.vid import (VIDAccumulator,
-                                                    coco_bbox_ap)
+    from mmvidseg.evaluation.functional.vid import VIDAccumulator, coco_bbox_ap
     gt = load_json(args.gt)
     images = _require(gt, 'images', args.gt)
     cats = {c['id'] for c in _require(gt, 'categories', args.gt)}
@@ -408,8 +408,8 @@ def _group_by_sequence(names: List[str]) -> Dict[str, List[str]]:
 
 
 def eval_dvpq(args) -> Dict[str, float]:
-    from mmvidseg.evaluation.functional.dvpq import (
-        CITYSCAPES_DVPS_THINGS, DVPQAccumulator)
+    from mmvidseg.evaluation.functional.dvpq import (CITYSCAPES_DVPS_THINGS,
+                                                     DVPQAccumulator)
     for folder in (args.gt, args.pred, args.pred_depth or args.pred):
         if not osp.isdir(folder):
             raise FileNotFoundError(f'{folder}: folder not found')

@@ -2,8 +2,9 @@
 from .davis_metric import DAVISMetric
 from .dvps_metric import DVPSMetric
 from .psnr_ssim_metric import PSNRSSIMMetric
+from .submission import submission_evaluator
 from .vid_metric import ImageNetVIDMetric
-from .video_stream_metric import VideoStreamMetric
+from .video_stream_metric import PanopticVideoMetric, VideoStreamMetric
 from .vps_metric import VPSMetric
 from .vss_metric import VSSMetric
 from .ytvis_metric import YouTubeVISVideoMetric
@@ -11,5 +12,5 @@ from .ytvis_metric import YouTubeVISVideoMetric
 __all__ = [
     'VSSMetric', 'VPSMetric', 'DVPSMetric', 'YouTubeVISVideoMetric',
     'ImageNetVIDMetric', 'DAVISMetric', 'VideoStreamMetric',
-    'PSNRSSIMMetric'
+    'PanopticVideoMetric', 'PSNRSSIMMetric', 'submission_evaluator'
 ]

@@ -5,8 +5,8 @@ import numpy as np
 
 from mmvidseg.registry import METRICS
 from ..functional.davis import DAVISVideo, DAVISVideoStats, davis_summarize
-from .video_stream_metric import (VideoStreamMetric, frame_field,
-                                  frame_meta, instance_field, pixel_map)
+from .video_stream_metric import (VideoStreamMetric, frame_field, frame_meta,
+                                  instance_field, pixel_map)
 
 
 def _index_map(instances, ids_names, sem_seg, shape=None) -> np.ndarray:
@@ -46,7 +46,8 @@ class DAVISMetric(VideoStreamMetric):
 
     Args:
         bound_th (float): Boundary tolerance. Defaults to 0.008.
-        collect_device (str): Kept for the BaseMetric interface.
+        collect_device (str): See :class:`VideoStreamMetric`. Defaults to
+            ``'cpu'``.
         prefix (str, optional): Metric name prefix.
     """
     default_prefix: Optional[str] = None

@@ -4,15 +4,13 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from mmvidseg.registry import METRICS
-from ..functional.dvpq import (DVPQ_DEPTH_THRESHOLDS, DVPQ_WINDOWS,
-                               DVPQVideo, DVPQVideoStats, dvpq_summarize)
-from .video_stream_metric import (VideoStreamMetric, frame_field,
-                                  num_classes_of, pixel_map,
-                                  thing_class_ids)
+from ..functional.dvpq import (DVPQ_DEPTH_THRESHOLDS, DVPQ_WINDOWS, DVPQVideo,
+                               DVPQVideoStats, dvpq_summarize)
+from .video_stream_metric import PanopticVideoMetric, frame_field, pixel_map
 
 
 @METRICS.register_module()
-class DVPSMetric(VideoStreamMetric):
+class DVPSMetric(PanopticVideoMetric):
     """Depth-aware video panoptic segmentation: DVPQ (ViP-DeepLab).
 
     Reads, per frame, ``gt_panoptic_seg.sem_seg`` and
@@ -39,7 +37,8 @@ class DVPSMetric(VideoStreamMetric):
         epsilon (float): See :func:`dvpq_summarize`. Defaults to 0.
         label_divisor (int): Defaults to 1000.
         ignore_index (int): Void class. Defaults to 255.
-        collect_device (str): Kept for the BaseMetric interface.
+        collect_device (str): See :class:`VideoStreamMetric`. Defaults to
+            ``'cpu'``.
         prefix (str, optional): Metric name prefix.
     """
     default_prefix: Optional[str] = None
@@ -54,22 +53,12 @@ class DVPSMetric(VideoStreamMetric):
                  ignore_index: int = 255,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
-        super().__init__(collect_device=collect_device, prefix=prefix)
-        self._num_classes = num_classes
-        self._thing_classes = thing_classes
+        super().__init__(num_classes, thing_classes, label_divisor,
+                         ignore_index, collect_device=collect_device,
+                         prefix=prefix)
         self.windows = tuple(windows)
         self.depth_thresholds = tuple(float(t) for t in depth_thresholds)
         self.epsilon = epsilon
-        self.label_divisor = label_divisor
-        self.ignore_index = ignore_index
-
-    @property
-    def num_classes(self) -> int:
-        return num_classes_of(self._num_classes, self.dataset_meta)
-
-    @property
-    def thing_classes(self) -> List[int]:
-        return thing_class_ids(self._thing_classes, self.dataset_meta)
 
     def new_video(self, video_id, frame) -> DVPQVideo:
         return DVPQVideo(self.num_classes, self.windows,
@@ -77,11 +66,7 @@ class DVPSMetric(VideoStreamMetric):
                          self.label_divisor, str(video_id))
 
     def add_frame(self, state: DVPQVideo, frame, where: str) -> None:
-        gt = pixel_map(frame_field(frame, 'gt_panoptic_seg'), 'sem_seg')
-        pred = pixel_map(frame_field(frame, 'pred_panoptic_seg'), 'sem_seg')
-        if gt is None or pred is None:
-            raise ValueError(f'{where}: DVPSMetric needs gt_panoptic_seg and '
-                             f'pred_panoptic_seg')
+        gt, pred = self.panoptic_maps(frame, where)
         pred = pred.astype(np.int64)
         pred = np.where(pred // self.label_divisor == self.ignore_index,
                         self.num_classes * self.label_divisor, pred)

@@ -5,8 +5,7 @@ import numpy as np
 
 from mmvidseg.registry import METRICS
 from ..functional.vid import VIDStats, coco_bbox_ap, vid_frame, vid_summarize
-from .video_stream_metric import (VideoStreamMetric, frame_field,
-                                  instance_field)
+from .video_stream_metric import VideoStreamMetric, frame_field, instance_field
 
 
 class _VIDState:
@@ -33,7 +32,8 @@ class ImageNetVIDMetric(VideoStreamMetric):
     Args:
         with_coco (bool): Also report ``cocoAP`` and ``cocoAP50``. Defaults
             to True.
-        collect_device (str): Kept for the BaseMetric interface.
+        collect_device (str): See :class:`VideoStreamMetric`. Defaults to
+            ``'cpu'``.
         prefix (str, optional): Metric name prefix.
     """
     default_prefix: Optional[str] = None

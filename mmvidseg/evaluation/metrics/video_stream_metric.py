@@ -10,15 +10,28 @@ gathered, sorted by video id and reduced, so the numbers do not depend on
 how the videos were split across processes. Every frame of a video must
 reach the same rank, in order (as mmdet's ``TrackImgSampler`` and
 video-level samplers guarantee).
+
+A metric that writes a submission format (``submission_format``, see
+:mod:`.submission`) takes ``outfile_prefix`` (the output directory) and
+``format_only``: each frame's files are written as it arrives, the files
+that need every frame by the main process at :meth:`evaluate`.
 """
+import sys
 from abc import abstractmethod
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-from mmengine.dist import (all_gather_object, broadcast_object_list,
+from mmengine.dist import (broadcast_object_list, collect_results,
                            is_main_process)
 from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
+
+from .submission import build_writer
+
+#: ``collect_results`` keeps at most this many items: no truncation (the
+#: per-video statistics are not one per dataset sample).
+_NO_LIMIT = sys.maxsize
 
 
 def frame_meta(frame) -> dict:
@@ -101,18 +114,47 @@ class VideoStreamMetric(BaseMetric):
     Subclasses implement :meth:`new_video` (a streaming state with
     ``num_frames``), :meth:`add_frame` and :meth:`finish_video`, and
     ``compute_metrics(results)`` where ``results`` is a list of the
-    per-video statistics sorted by video id.
+    per-video statistics sorted by video id. One that writes a submission
+    format sets ``submission_format`` (before calling this ``__init__``)
+    and passes ``format_only`` and ``outfile_prefix`` on.
 
     Args:
-        collect_device (str): Unused here (statistics are gathered with
-            ``all_gather_object``); kept for the BaseMetric interface.
+        collect_device (str): How the per-video statistics of the ranks
+            reach the main process (mmengine's ``collect_results``):
+            ``'cpu'`` through pickles in a temporary directory every rank
+            can read, ``'gpu'`` (or ``'npu'``) with ``all_gather_object``
+            on the process group's device. Defaults to ``'cpu'``.
         prefix (str, optional): Metric name prefix.
+        format_only (bool): Only write the submission files (needs
+            ``outfile_prefix``): nothing is scored, no ground truth is
+            read, and :meth:`evaluate` returns ``{}``. Defaults to False.
+        outfile_prefix (str, optional): Directory to write the submission
+            files to (created). Defaults to None (no files).
     """
+    #: Submission format written with ``outfile_prefix`` (None: none).
+    submission_format: Optional[str] = None
 
     def __init__(self,
                  collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
+                 prefix: Optional[str] = None,
+                 format_only: bool = False,
+                 outfile_prefix: Optional[str] = None) -> None:
+        if collect_device not in ('cpu', 'gpu', 'npu'):
+            raise ValueError(f"collect_device must be 'cpu', 'gpu' or 'npu', "
+                             f'got {collect_device!r}')
         super().__init__(collect_device=collect_device, prefix=prefix)
+        name = type(self).__name__
+        if format_only and outfile_prefix is None:
+            raise ValueError(f'{name}: format_only needs outfile_prefix (the '
+                             f'directory of the submission files)')
+        if outfile_prefix is not None and self.submission_format is None:
+            raise ValueError(f'{name}: outfile_prefix needs a submission '
+                             f'format to write')
+        self.format_only = format_only
+        self.outfile_prefix = outfile_prefix
+        self._writer = build_writer(self.submission_format, outfile_prefix) \
+            if outfile_prefix is not None else None
+        self._records: List = []
         self._open: Dict[Any, Any] = {}
 
     @abstractmethod
@@ -137,6 +179,15 @@ class VideoStreamMetric(BaseMetric):
                 self._process_frame(frame)
 
     def _process_frame(self, frame) -> None:
+        if self._writer is not None:
+            record = self._writer.add_frame(
+                frame if isinstance(frame, dict) else frame.to_dict())
+            if record is not None:
+                self._records.append(record)
+        if not self.format_only:
+            self._score_frame(frame)
+
+    def _score_frame(self, frame) -> None:
         meta = frame_meta(frame)
         video_id = meta['video_id']
         # mmdet's frame-level test mode sets video_length to the number of
@@ -158,24 +209,42 @@ class VideoStreamMetric(BaseMetric):
             self.results.append((video_id, self.finish_video(state)))
             del self._open[video_id]
 
+    def _collect(self, items: list) -> Optional[list]:
+        """Every rank's ``items`` on the main process (None elsewhere),
+        through ``collect_device``."""
+        return collect_results(items, _NO_LIMIT, self.collect_device)
+
+    def _reduce(self, results: List) -> Dict[str, float]:
+        """Sort the gathered ``(video id, statistics)`` and score them."""
+        results.sort(key=lambda r: _sort_key(r[0]))
+        ids = [r[0] for r in results]
+        if len(set(ids)) != len(ids):
+            raise ValueError('a video was evaluated twice (by two ranks or '
+                             'two passes)')
+        return self.compute_metrics([r[1] for r in results])
+
     def evaluate(self, size: int = 0) -> dict:
-        """Gather the per-video statistics of all ranks and reduce them."""
+        """Gather the per-video statistics (and submission records) of all
+        ranks and reduce them; ``{}`` with ``format_only``."""
         if self._open:
             names = ', '.join(str(k) for k in self._open)
             self._open.clear()
             self.results.clear()
+            self._records.clear()
             raise ValueError(f'videos {names} ended before their last frame '
                              f'(check video_length and the sampler)')
-        parts = all_gather_object(self.results)
-        results: List = [r for part in parts for r in part]
+        results = self._collect(self.results)
+        records = self._collect(self._records) \
+            if self._writer is not None else None
         self.results.clear()
+        self._records.clear()
         if is_main_process():
-            results.sort(key=lambda r: _sort_key(r[0]))
-            ids = [r[0] for r in results]
-            if len(set(ids)) != len(ids):
-                raise ValueError('a video was evaluated twice (by two '
-                                 'ranks or two passes)')
-            metrics = self.compute_metrics([r[1] for r in results])
+            if self._writer is not None:
+                self._writer.write_files(records)
+                print_log(f'{type(self).__name__}: {self.submission_format} '
+                          f'submission files written to '
+                          f'{self.outfile_prefix}', logger='current')
+            metrics = {} if self.format_only else self._reduce(results)
             if self.prefix:
                 metrics = {f'{self.prefix}/{k}': v for k, v in metrics.items()}
             out = [metrics]
@@ -183,3 +252,54 @@ class VideoStreamMetric(BaseMetric):
             out = [None]
         broadcast_object_list(out)
         return out[0]
+
+
+class PanopticVideoMetric(VideoStreamMetric):
+    """Base of the video panoptic metrics: class lists and panoptic maps.
+
+    Args:
+        num_classes (int, optional): Defaults to
+            ``len(dataset_meta['classes'])``.
+        thing_classes (Sequence[int], optional): Defaults to the indices of
+            ``dataset_meta['thing_classes']`` in ``dataset_meta
+            ['classes']``.
+        label_divisor (int): Panoptic id = ``class * label_divisor +
+            track``. Defaults to 1000.
+        ignore_index (int): Void class. Defaults to 255.
+        **kwargs: See :class:`VideoStreamMetric`.
+    """
+
+    def __init__(self,
+                 num_classes: Optional[int] = None,
+                 thing_classes: Optional[Sequence[int]] = None,
+                 label_divisor: int = 1000,
+                 ignore_index: int = 255,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._num_classes = num_classes
+        self._thing_classes = thing_classes
+        self.label_divisor = label_divisor
+        self.ignore_index = ignore_index
+
+    @property
+    def num_classes(self) -> int:
+        return num_classes_of(self._num_classes, self.dataset_meta)
+
+    @property
+    def thing_classes(self) -> List[int]:
+        return thing_class_ids(self._thing_classes, self.dataset_meta)
+
+    def panoptic_maps(self, frame,
+                      where: str) -> Tuple[np.ndarray, np.ndarray]:
+        """The (H, W) ``gt_panoptic_seg`` and ``pred_panoptic_seg`` maps
+        of a frame.
+
+        Raises:
+            ValueError: One of them is missing.
+        """
+        gt = pixel_map(frame_field(frame, 'gt_panoptic_seg'), 'sem_seg')
+        pred = pixel_map(frame_field(frame, 'pred_panoptic_seg'), 'sem_seg')
+        if gt is None or pred is None:
+            raise ValueError(f'{where}: {type(self).__name__} needs '
+                             f'gt_panoptic_seg and pred_panoptic_seg')
+        return gt, pred

@@ -7,9 +7,10 @@ from mmvidseg.registry import METRICS
 from ..functional.stq import STQVideo, stq_summarize
 from ..functional.vpq import (VIPSEG_WINDOWS, VPQVideo, pair_table,
                               vpq_summarize)
-from .video_stream_metric import (VideoStreamMetric, frame_field,
-                                  num_classes_of, pixel_map,
-                                  thing_class_ids)
+from .video_stream_metric import PanopticVideoMetric
+
+#: Submission formats :class:`VPSMetric` writes.
+SUBMISSION_FORMATS = ('kitti_step', 'vipseg')
 
 
 class _VPSState:
@@ -22,7 +23,7 @@ class _VPSState:
 
 
 @METRICS.register_module()
-class VPSMetric(VideoStreamMetric):
+class VPSMetric(PanopticVideoMetric):
     """Video panoptic segmentation: VPQ (VIPSeg / VPSNet) and STQ (deeplab2).
 
     Reads, per frame, ``gt_panoptic_seg.sem_seg`` and
@@ -41,6 +42,10 @@ class VPSMetric(VideoStreamMetric):
     ground-truth thing with track 0 (both metrics), void = VOID (VPQ) /
     ignore label (STQ).
 
+    With ``outfile_prefix`` it also writes the predictions in the
+    ``submission_format`` (see :mod:`.submission`): KITTI-STEP panoptic
+    PNGs or VIPSeg ``pan_pred`` PNGs + ``pred.json``.
+
     Args:
         num_classes (int, optional): Number of classes; default
             ``len(dataset_meta['classes'])``.
@@ -54,8 +59,15 @@ class VPSMetric(VideoStreamMetric):
         ignore_index (int): Void class. Defaults to 255.
         stq_float32_areas (bool): deeplab2's float32 areas. Defaults to
             True.
-        collect_device (str): Kept for the BaseMetric interface.
+        collect_device (str): See :class:`VideoStreamMetric`. Defaults to
+            ``'cpu'``.
         prefix (str, optional): Metric name prefix.
+        format_only (bool): Only write the submission files, score
+            nothing (no ground truth needed). Defaults to False.
+        outfile_prefix (str, optional): Directory of the submission files.
+            Defaults to None (no files).
+        submission_format (str, optional): ``'kitti_step'`` or
+            ``'vipseg'``; needed with ``outfile_prefix``.
     """
     default_prefix: Optional[str] = None
 
@@ -68,26 +80,25 @@ class VPSMetric(VideoStreamMetric):
                  ignore_index: int = 255,
                  stq_float32_areas: bool = True,
                  collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
-        super().__init__(collect_device=collect_device, prefix=prefix)
+                 prefix: Optional[str] = None,
+                 format_only: bool = False,
+                 outfile_prefix: Optional[str] = None,
+                 submission_format: Optional[str] = None) -> None:
         for m in metrics:
             if m not in ('VPQ', 'STQ'):
                 raise ValueError(f'unknown metric {m!r}; use VPQ and/or STQ')
+        if submission_format not in (None, ) + SUBMISSION_FORMATS:
+            raise ValueError(f'VPSMetric writes no {submission_format!r} '
+                             f'submission format; use one of '
+                             f'{SUBMISSION_FORMATS}')
+        self.submission_format = submission_format
+        super().__init__(num_classes, thing_classes, label_divisor,
+                         ignore_index, collect_device=collect_device,
+                         prefix=prefix, format_only=format_only,
+                         outfile_prefix=outfile_prefix)
         self.metrics = tuple(metrics)
-        self._num_classes = num_classes
-        self._thing_classes = thing_classes
         self.windows = tuple(windows)
-        self.label_divisor = label_divisor
-        self.ignore_index = ignore_index
         self.stq_float32_areas = stq_float32_areas
-
-    @property
-    def num_classes(self) -> int:
-        return num_classes_of(self._num_classes, self.dataset_meta)
-
-    @property
-    def thing_classes(self) -> List[int]:
-        return thing_class_ids(self._thing_classes, self.dataset_meta)
 
     @property
     def categories(self) -> List[dict]:
@@ -106,11 +117,7 @@ class VPSMetric(VideoStreamMetric):
         return _VPSState(vpq, stq)
 
     def add_frame(self, state: _VPSState, frame, where: str) -> None:
-        gt = pixel_map(frame_field(frame, 'gt_panoptic_seg'), 'sem_seg')
-        pred = pixel_map(frame_field(frame, 'pred_panoptic_seg'), 'sem_seg')
-        if gt is None or pred is None:
-            raise ValueError(f'{where}: VPSMetric needs gt_panoptic_seg and '
-                             f'pred_panoptic_seg')
+        gt, pred = self.panoptic_maps(frame, where)
         g, p, c = pair_table(gt.astype(np.int64), pred.astype(np.int64),
                              where)
         div, void = self.label_divisor, self.ignore_index

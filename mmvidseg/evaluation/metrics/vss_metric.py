@@ -25,18 +25,33 @@ class VSSMetric(VideoStreamMetric):
     official VSPW evaluation), applied to training ids: ground truth outside
     ``[0, num_classes)`` (``ignore_index``) is void.
 
+    With ``outfile_prefix`` it also writes VSPW PNGs of the predictions
+    (mask values: class + 1, void 0; see :mod:`.submission`).
+
     Args:
         windows (Sequence[int]): VC window sizes. Defaults to (8, 16).
-        collect_device (str): Kept for the BaseMetric interface.
+        collect_device (str): See :class:`VideoStreamMetric`. Defaults to
+            ``'cpu'``.
         prefix (str, optional): Metric name prefix. Defaults to None.
+        format_only (bool): Only write the submission files, score
+            nothing (no ground truth needed). Defaults to False.
+        outfile_prefix (str, optional): Directory of the submission files.
+            Defaults to None (no files).
     """
     default_prefix: Optional[str] = None
+    submission_format = 'vspw'
 
     def __init__(self,
                  windows: Sequence[int] = (8, 16),
                  collect_device: str = 'cpu',
-                 prefix: Optional[str] = None):
-        super().__init__(collect_device=collect_device, prefix=prefix)
+                 prefix: Optional[str] = None,
+                 format_only: bool = False,
+                 outfile_prefix: Optional[str] = None):
+        super().__init__(
+            collect_device=collect_device,
+            prefix=prefix,
+            format_only=format_only,
+            outfile_prefix=outfile_prefix)
         self.windows = tuple(windows)
 
     @property

@@ -43,19 +43,34 @@ class YouTubeVISVideoMetric(VideoStreamMetric):
     RLE-encoded per frame, never stored), and leaves a (D, G) IoU matrix;
     the AP is the same with any number of processes.
 
+    With ``outfile_prefix`` it also writes the YouTube-VIS ``results.json``
+    of the predictions (see :mod:`.submission`).
+
     Args:
         num_classes (int, optional): Defaults to
             ``len(dataset_meta['classes'])``.
-        collect_device (str): Kept for the BaseMetric interface.
+        collect_device (str): See :class:`VideoStreamMetric`. Defaults to
+            ``'cpu'``.
         prefix (str, optional): Metric name prefix.
+        format_only (bool): Only write the submission file, score nothing
+            (no ground truth needed). Defaults to False.
+        outfile_prefix (str, optional): Directory of the submission file.
+            Defaults to None (no file).
     """
     default_prefix: Optional[str] = None
+    submission_format = 'youtube_vis'
 
     def __init__(self,
                  num_classes: Optional[int] = None,
                  collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
-        super().__init__(collect_device=collect_device, prefix=prefix)
+                 prefix: Optional[str] = None,
+                 format_only: bool = False,
+                 outfile_prefix: Optional[str] = None) -> None:
+        super().__init__(
+            collect_device=collect_device,
+            prefix=prefix,
+            format_only=format_only,
+            outfile_prefix=outfile_prefix)
         self._num_classes = num_classes
 
     @property

@@ -1,6 +1,7 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """The per-video metrics give the same numbers with 1 and 2 processes
-(real ``torch.distributed`` gloo processes started with ``subprocess``)."""
+(real ``torch.distributed`` gloo processes started with ``subprocess``),
+with either ``collect_device``."""
 import json
 import os
 import os.path as osp
@@ -28,10 +29,13 @@ from mmvidseg.evaluation.metrics import VPSMetric, YouTubeVISVideoMetric
 rank, world = int(os.environ['RANK']), int(os.environ['WORLD_SIZE'])
 if world > 1:
     dist.init_process_group('gloo', rank=rank, world_size=world)
-jobs = [(make_metric(VPSMetric, windows=(1, 2)),
-         samples(toy_maps(seed=4, num_videos=5), make_track_samples)),
-        (YouTubeVISVideoMetric(num_classes=6),
-         vis_samples(toy(seed=5, n=5), make_track_samples))]
+vps = samples(toy_maps(seed=4, num_videos=5), make_track_samples)
+vis = vis_samples(toy(seed=5, n=5), make_track_samples)
+# both collect devices: pickles in a shared directory, all_gather_object
+jobs = [(make_metric(VPSMetric, windows=(1, 2)), vps),
+        (make_metric(VPSMetric, windows=(1, 2), collect_device='gpu'), vps),
+        (YouTubeVISVideoMetric(num_classes=6), vis),
+        (YouTubeVISVideoMetric(num_classes=6, collect_device='gpu'), vis)]
 out = []
 for metric, data in jobs:
     for sample in data[rank::world]:
@@ -53,8 +57,10 @@ def _run(tmp_path, world):
         env = dict(os.environ, RANK=str(rank), WORLD_SIZE=str(world),
                    MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port),
                    OMP_NUM_THREADS='1')
+        # cwd: collect_device='cpu' writes its pickles under ./.dist_test
         procs.append(subprocess.Popen([sys.executable, str(script)],
-                                      env=env, stdout=subprocess.PIPE,
+                                      env=env, cwd=str(tmp_path),
+                                      stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True))
     outs = [p.communicate(timeout=300) for p in procs]
     for p, (_, err) in zip(procs, outs):
@@ -68,5 +74,6 @@ def test_two_processes_equal_one(tmp_path):
     one = _run(tmp_path, 1)
     two = _run(tmp_path, 2)
     assert two == one
-    assert set(one[0]) >= {'VPQ', 'STQ'} and set(one[1]) >= {'AP', 'AR10'}
-    assert 0 < one[0]['VPQ'] < 100 and 0 < one[1]['AP'] < 1
+    assert one[0] == one[1] and one[2] == one[3]
+    assert set(one[0]) >= {'VPQ', 'STQ'} and set(one[2]) >= {'AP', 'AR10'}
+    assert 0 < one[0]['VPQ'] < 100 and 0 < one[2]['AP'] < 1

@@ -5,9 +5,8 @@ import pytest
 import torch
 from pycocotools import mask as mask_utils
 
-from mmvidseg.evaluation.functional import (DAVISAccumulator,
-                                            VIDAccumulator, coco_bbox_ap,
-                                            ytvis_evaluate)
+from mmvidseg.evaluation.functional import (DAVISAccumulator, VIDAccumulator,
+                                            coco_bbox_ap, ytvis_evaluate)
 from mmvidseg.evaluation.metrics import (DAVISMetric, ImageNetVIDMetric,
                                          YouTubeVISVideoMetric)
 from mmvidseg.testing import generate_toy_videos

@@ -7,8 +7,8 @@ import pytest
 import torch
 from mmengine.evaluator import Evaluator
 
-from mmvidseg.evaluation.functional import (DVPQAccumulator,
-                                            STQAccumulator, VPQAccumulator)
+from mmvidseg.evaluation.functional import (DVPQAccumulator, STQAccumulator,
+                                            VPQAccumulator)
 from mmvidseg.evaluation.metrics import DVPSMetric, VPSMetric
 from mmvidseg.testing import generate_toy_videos
 

@@ -83,7 +83,8 @@ def test_whole_video_in_one_sample():
     metric = _metric()
     clip = TrackDataSample()
     clip.video_data_samples = [
-        _frame(0, t, len(gts), g, p) for t, (g, p) in enumerate(zip(gts, preds))
+        _frame(0, t, len(gts), g, p)
+        for t, (g, p) in enumerate(zip(gts, preds))
     ]
     metric.process({}, [clip])
     assert len(metric.results) == 1
