@@ -46,8 +46,7 @@ class DAVISMetric(VideoStreamMetric):
 
     Args:
         bound_th (float): Boundary tolerance. Defaults to 0.008.
-        collect_device (str): See :class:`VideoStreamMetric`. Defaults to
-            ``'cpu'``.
+        collect_device (str): See :class:`VideoStreamMetric`.
         prefix (str, optional): Metric name prefix.
     """
     default_prefix: Optional[str] = None

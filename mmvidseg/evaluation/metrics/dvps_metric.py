@@ -37,8 +37,7 @@ class DVPSMetric(PanopticVideoMetric):
         epsilon (float): See :func:`dvpq_summarize`. Defaults to 0.
         label_divisor (int): Defaults to 1000.
         ignore_index (int): Void class. Defaults to 255.
-        collect_device (str): See :class:`VideoStreamMetric`. Defaults to
-            ``'cpu'``.
+        collect_device (str): See :class:`VideoStreamMetric`.
         prefix (str, optional): Metric name prefix.
     """
     default_prefix: Optional[str] = None

@@ -32,8 +32,7 @@ class ImageNetVIDMetric(VideoStreamMetric):
     Args:
         with_coco (bool): Also report ``cocoAP`` and ``cocoAP50``. Defaults
             to True.
-        collect_device (str): See :class:`VideoStreamMetric`. Defaults to
-            ``'cpu'``.
+        collect_device (str): See :class:`VideoStreamMetric`.
         prefix (str, optional): Metric name prefix.
     """
     default_prefix: Optional[str] = None

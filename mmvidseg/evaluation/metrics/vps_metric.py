@@ -59,8 +59,7 @@ class VPSMetric(PanopticVideoMetric):
         ignore_index (int): Void class. Defaults to 255.
         stq_float32_areas (bool): deeplab2's float32 areas. Defaults to
             True.
-        collect_device (str): See :class:`VideoStreamMetric`. Defaults to
-            ``'cpu'``.
+        collect_device (str): See :class:`VideoStreamMetric`.
         prefix (str, optional): Metric name prefix.
         format_only (bool): Only write the submission files, score
             nothing (no ground truth needed). Defaults to False.

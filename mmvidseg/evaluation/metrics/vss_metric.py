@@ -30,8 +30,7 @@ class VSSMetric(VideoStreamMetric):
 
     Args:
         windows (Sequence[int]): VC window sizes. Defaults to (8, 16).
-        collect_device (str): See :class:`VideoStreamMetric`. Defaults to
-            ``'cpu'``.
+        collect_device (str): See :class:`VideoStreamMetric`.
         prefix (str, optional): Metric name prefix. Defaults to None.
         format_only (bool): Only write the submission files, score
             nothing (no ground truth needed). Defaults to False.

@@ -49,8 +49,7 @@ class YouTubeVISVideoMetric(VideoStreamMetric):
     Args:
         num_classes (int, optional): Defaults to
             ``len(dataset_meta['classes'])``.
-        collect_device (str): See :class:`VideoStreamMetric`. Defaults to
-            ``'cpu'``.
+        collect_device (str): See :class:`VideoStreamMetric`.
         prefix (str, optional): Metric name prefix.
         format_only (bool): Only write the submission file, score nothing
             (no ground truth needed). Defaults to False.
