@@ -11,7 +11,6 @@ import glob
 import os
 import os.path as osp
 import warnings
-
 from setuptools import find_packages, setup
 
 ROOT = osp.dirname(osp.abspath(__file__))

@@ -7,7 +7,8 @@ scope prefix, e.g. ``type='mmdet.HungarianAssigner'``. A registry's
 first time the registry is used with the ``mmvidseg`` scope, so configs need
 no ``custom_imports``. Registries without ``locations`` have no mmvidseg
 module yet: look-ups fall through to mmengine's (runners, loops, hooks,
-optimizers, schedulers, visualizers, inferencers).
+optimizers, schedulers, visualizers). An inferencer registry comes with
+the inference API.
 """
 from mmengine import registry as _root
 from mmengine.registry import Registry
@@ -23,7 +24,6 @@ _MODELS = 'mmvidseg.models'
 
 # runtime: nothing of our own yet, mmengine's modules through the parents
 RUNNERS = _child('runner', _root.RUNNERS)
-RUNNER_CONSTRUCTORS = _child('runner constructor', _root.RUNNER_CONSTRUCTORS)
 LOOPS = _child('loop', _root.LOOPS)
 HOOKS = _child('hook', _root.HOOKS)
 LOG_PROCESSORS = _child('log_processor', _root.LOG_PROCESSORS)
@@ -34,7 +34,6 @@ OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
 PARAM_SCHEDULERS = _child('parameter scheduler', _root.PARAM_SCHEDULERS)
 VISUALIZERS = _child('visualizer', _root.VISUALIZERS)
 VISBACKENDS = _child('vis_backend', _root.VISBACKENDS)
-INFERENCERS = _child('inferencer', _root.INFERENCERS)
 
 # data
 DATASETS = _child('dataset', _root.DATASETS, _DATA)

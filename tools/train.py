@@ -13,6 +13,7 @@ import argparse
 import logging
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
@@ -20,6 +21,10 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmvidseg.utils import register_all_modules, setup_distributed_on_cpu
+
+# configs under projects/ import their package with custom_imports
+# ('projects.<name>.<package>'): make the repository root importable
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def parse_args():

@@ -53,7 +53,8 @@ def checkpoint_safe_globals():
 
 
 def _reduce_history_buffer(buffer):
-    """Pickle a ``HistoryBuffer`` as ``HistoryBuffer(logs, counts, max_len)``."""
+    """Pickle a ``HistoryBuffer`` as
+    ``HistoryBuffer(logs, counts, max_len)``."""
     return (type(buffer), (buffer._log_history, buffer._count_history,
                            buffer.max_length))
 

@@ -14,8 +14,8 @@ from mmvidseg.registry import DATASETS, TRANSFORMS
 
 
 def test_scoped_names_reach_mmseg():
-    from mmseg.datasets import (CityscapesDataset, PascalVOCDataset,
-                                PackSegInputs)
+    from mmseg.datasets import (CityscapesDataset, PackSegInputs,
+                                PascalVOCDataset)
     assert DATASETS.get('mmseg.CityscapesDataset') is CityscapesDataset
     assert DATASETS.get('mmseg.PascalVOCDataset') is PascalVOCDataset
     assert TRANSFORMS.get('mmseg.PackSegInputs') is PackSegInputs

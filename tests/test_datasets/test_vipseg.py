@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmvidseg.datasets import VIPSegDataset, VideoDatasetError
+from mmvidseg.datasets import VideoDatasetError, VIPSegDataset
 from mmvidseg.datasets.transforms.loading import decode_vipseg
 from mmvidseg.datasets.vipseg import VIPSEG_CLASSES
 from mmvidseg.testing import TOY_CLASSES, TOY_THING_CLASSES

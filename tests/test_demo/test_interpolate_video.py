@@ -13,8 +13,7 @@ from mmvidseg.registry import MODELS
 from mmvidseg.testing import generate_toy_video
 from mmvidseg.utils import register_all_modules
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO = osp.join(ROOT, 'demo', 'interpolate_video.py')
 CFG = osp.join(ROOT, 'configs', 'deep_voxel_flow',
                'dvf_unet-tiny-ms2_1xb8-1k_toy-triplets.py')

@@ -9,7 +9,6 @@ import time
 import pytest
 import torch
 
-
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(ROOT, 'configs', 'frame_baseline',
                   'frame-baseline_fcn-r18-w16_1xb4-1k_toy-vspw.py')

@@ -33,7 +33,8 @@ def random_masks(rng, n=200, groups=15):
         elif kind == 1:
             m = np.zeros((h, w), bool)
             y0, x0 = rng.integers(0, h), rng.integers(0, w)
-            m[y0:y0 + rng.integers(1, h + 1), x0:x0 + rng.integers(1, w + 1)] = 1
+            y1 = y0 + rng.integers(1, h + 1)
+            m[y0:y1, x0:x0 + rng.integers(1, w + 1)] = 1
         elif kind == 2:
             m = np.ones((h, w), bool)
         else:

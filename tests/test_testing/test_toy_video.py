@@ -4,8 +4,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from mmvidseg.testing import (TOY_CLASSES, TOY_THING_CLASSES,
-                              generate_toy_video)
+from mmvidseg.testing import TOY_CLASSES, TOY_THING_CLASSES, generate_toy_video
 from mmvidseg.testing import toy_video as toy_video_module
 
 ARRAYS = ('images', 'semantic', 'instance', 'depth', 'flow')

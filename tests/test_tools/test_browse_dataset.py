@@ -26,8 +26,7 @@ def browse():
 
 @pytest.fixture(scope='module')
 def toy_root(tmp_path_factory):
-    from mmvidseg.testing import generate_toy_video
-    from mmvidseg.testing import toy_formats
+    from mmvidseg.testing import generate_toy_video, toy_formats
     root = tmp_path_factory.mktemp('browse')
     videos = {
         split: [generate_toy_video(seed, num_frames=3, height=32, width=48)]

@@ -186,6 +186,7 @@ def draw_frame(img: np.ndarray, frame, palette, max_depth: float,
 def browse(cfg, split: str, out_dir: str, num_samples: int) -> list:
     """Draw ``num_samples`` samples; return the files written."""
     import mmcv
+
     from mmvidseg.registry import DATASETS
     dataset = DATASETS.build(cfg[f'{split}_dataloader'].dataset)
     palette = dataset.metainfo.get('palette')

@@ -14,9 +14,9 @@ Data loading and preprocessing are not timed.
 
 Example::
 
+    CFG=layer-cascade_r18-w16_1xb4-1k_toy-vspw-256x384
     OMP_NUM_THREADS=1 python tools/analysis_tools/cascade_report.py \\
-        configs/deep_layer_cascade/layer-cascade_r18-w16_1xb4-1k_toy-vspw-256x384.py \\
-        work_dirs/layer-cascade_r18-w16_1xb4-1k_toy-vspw-256x384/iter_1000.pth
+        configs/deep_layer_cascade/$CFG.py work_dirs/$CFG/iter_1000.pth
 """
 import argparse
 import copy

@@ -43,7 +43,6 @@ def frames_from_video(
     return frames, frame_samples
 
 
-
 def key_frame_indices(data_samples: list, num_frames: int) -> List[int]:
     """Flat indices of each clip's key frames in ``frames_from_video`` order.
 

@@ -2,10 +2,10 @@
 from abc import ABCMeta, abstractmethod
 from typing import Dict, List, Optional, Tuple, Union
 
+from mmdet.utils import OptConfigType, OptMultiConfig
 from mmengine.model import BaseModel
 from torch import Tensor
 
-from mmdet.utils import OptConfigType, OptMultiConfig
 from ..utils import frames_from_video
 
 ForwardResults = Union[Dict[str, Tensor], list, Tensor, Tuple[Tensor, ...]]

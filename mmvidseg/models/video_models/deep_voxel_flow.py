@@ -65,7 +65,8 @@ class DeepVoxelFlow(BaseVideoModel):
                  t: Optional[float] = None,
                  max_flow: float = 64.0,
                  padding_mode: str = 'border',
-                 loss_rec: ConfigType = dict(type='mmdet.L1Loss', loss_weight=1.0),
+                 loss_rec: ConfigType = dict(
+                     type='mmdet.L1Loss', loss_weight=1.0),
                  loss_tv_flow: OptConfigType = dict(
                      type='TotalVariationLoss', loss_weight=0.01),
                  loss_tv_mask: OptConfigType = dict(

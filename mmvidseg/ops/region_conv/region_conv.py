@@ -520,9 +520,3 @@ class RegionConv2d(nn.Conv2d):
                             self.padding, self.dilation)
         return region_conv2d(input, mask, self.weight, self.bias, self.stride,
                              self.padding, self.dilation, fill, self.impl)
-
-    def forward_compact(self, input: Tensor, index: Tensor) -> Tensor:
-        """Convolve at ``index`` (K,) only; returns (K, C_out)."""
-        return region_conv2d_compact(input, index, self.weight, self.bias,
-                                     self.stride, self.padding, self.dilation,
-                                     self.impl)

@@ -353,4 +353,3 @@ class VoxelFlow(nn.Module):
     def extra_repr(self) -> str:
         return (f'mode={self.mode}, t={self.t}, '
                 f'padding_mode={self.padding_mode}, impl={self.impl}')
-

@@ -6,9 +6,9 @@ the benchmark's layout under it and returns the root. Class ids are
 :data:`~mmvidseg.testing.TOY_CLASSES` indices, encoded the way each benchmark
 encodes its own ids (e.g. VSPW stores ``class + 1``). One module per format.
 """
-from ._io import (SplitVideos, id2rgb, read_flo, rgb2id, rle_encode,
-                  save_jpg, save_json, save_palette_png, save_png,
-                  voc_palette, write_flo)
+from ._io import (SplitVideos, id2rgb, read_flo, rgb2id, rle_encode, save_jpg,
+                  save_json, save_palette_png, save_png, voc_palette,
+                  write_flo)
 from .cityscapes_dvps import write_cityscapes_dvps
 from .cityscapes_vps import cityscapes_vps_categories, write_cityscapes_vps
 from .davis import DAVIS_PALETTE, davis_object_ids, write_davis

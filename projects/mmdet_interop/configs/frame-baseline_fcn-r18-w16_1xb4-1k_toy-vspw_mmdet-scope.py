@@ -1,7 +1,8 @@
 # An mmdet project that uses mmvidseg components, trained with mmdet's own
 # tools/train.py:
-#   python $(python -c "import mmdet,os;print(os.path.dirname(mmdet.__file__))")/.mim/tools/train.py \
-#       projects/mmdet_interop/configs/frame-baseline_fcn-r18-w16_1xb4-1k_toy-vspw_mmdet-scope.py
+#   MMDET=$(python -c "import mmdet,os;print(os.path.dirname(mmdet.__file__))")
+#   python $MMDET/.mim/tools/train.py projects/mmdet_interop/configs/\
+# frame-baseline_fcn-r18-w16_1xb4-1k_toy-vspw_mmdet-scope.py
 # default_scope stays 'mmdet' (mmdet's runtime, hooks and samplers are used
 # unprefixed); mmvidseg modules are imported by custom_imports and named
 # with the 'mmvidseg.' prefix, mmseg modules with 'mmseg.'.

@@ -59,8 +59,8 @@ def test_crop_cuts_the_same_window():
                 'gt_seg_map'):
         np.testing.assert_array_equal(out[key],
                                       src[key][y1:y1 + 4, x1:x1 + 5])
-    np.testing.assert_array_equal(out['img'], src['img'][y1:y1 + 4,
-                                                          x1:x1 + 5])
+    np.testing.assert_array_equal(out['img'],
+                                  src['img'][y1:y1 + 4, x1:x1 + 5])
     # the recorded homography is the crop translation
     assert out['homography_matrix'][:2, 2].tolist() == [-x1, -y1]
     assert isinstance(out['gt_bboxes'], np.ndarray)

@@ -9,8 +9,7 @@ from mmvidseg.datasets.transforms import (LoadDepthMap, LoadOpticalFlow,
                                           LoadVOSAnnotation, read_flo,
                                           read_label_png)
 from mmvidseg.datasets.transforms.loading import (decode_cityscapes_dvps,
-                                                  decode_kitti_step,
-                                                  rgb_to_id)
+                                                  decode_kitti_step, rgb_to_id)
 from mmvidseg.testing.toy_formats import id2rgb, write_flo
 
 

@@ -8,8 +8,7 @@ import torch
 from mmdet.structures import DetDataSample, TrackDataSample
 from mmengine.config import Config
 
-from mmvidseg.models import (DeepVoxelFlow,
-                                             TotalVariationLoss, VoxelFlowNet)
+from mmvidseg.models import DeepVoxelFlow, TotalVariationLoss, VoxelFlowNet
 from mmvidseg.registry import MODELS
 from mmvidseg.utils import register_all_modules
 

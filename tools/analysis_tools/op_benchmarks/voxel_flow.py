@@ -86,8 +86,7 @@ def add_args(parser):
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--json', default=None, help='also write results')
     # internal: one peak-memory measurement in this (fresh) process
-    parser.add_argument('--measure-memory', default=None, help=
-                        '(internal)')
+    parser.add_argument('--measure-memory', default=None, help='(internal)')
 
 
 def make_inputs(args, device):
