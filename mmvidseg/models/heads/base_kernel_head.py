@@ -16,9 +16,10 @@ from .kernel_targets import resize_to
 
 # K-Net's mask matching costs (Dice 4, mask BCE 1), part of every kernel
 # head's default assigner
-MASK_MATCH_COSTS = (dict(
-    type='mmdet.DiceCost', weight=4.0, pred_act=True, naive_dice=False),
-                    dict(type='mmdet.CrossEntropyLossCost', weight=1.0))
+MASK_MATCH_COSTS = (
+    dict(type='mmdet.DiceCost', weight=4.0, pred_act=True, naive_dice=False),
+    dict(type='mmdet.CrossEntropyLossCost', weight=1.0),
+)
 
 
 class BaseKernelHead(BaseModule):
