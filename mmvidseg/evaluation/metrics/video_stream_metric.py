@@ -121,9 +121,10 @@ class VideoStreamMetric(BaseMetric):
     Args:
         collect_device (str): How the per-video statistics of the ranks
             reach the main process (mmengine's ``collect_results``):
-            ``'cpu'`` through pickles in a temporary directory every rank
-            can read, ``'gpu'`` (or ``'npu'``) with ``all_gather_object``
-            on the process group's device. Defaults to ``'cpu'``.
+            ``'cpu'`` through pickles in a temporary directory under
+            ``./.dist_test`` that every rank must be able to read,
+            ``'gpu'`` (or ``'npu'``) with ``all_gather_object`` on the
+            process group's device. Defaults to ``'cpu'``.
         prefix (str, optional): Metric name prefix.
         format_only (bool): Only write the submission files (needs
             ``outfile_prefix``): nothing is scored, no ground truth is
@@ -170,7 +171,8 @@ class VideoStreamMetric(BaseMetric):
         """Small, picklable per-video statistics of a finished video."""
 
     def process(self, data_batch: Any, data_samples: Sequence) -> None:
-        """Feed every frame of every sample to its video's state."""
+        """Feed every frame of every sample to its video's state (and to
+        the submission writer)."""
         for sample in data_samples:
             frames = sample.get('video_data_samples') if isinstance(
                 sample, dict) else getattr(sample, 'video_data_samples',
