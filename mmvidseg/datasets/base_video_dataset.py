@@ -159,9 +159,39 @@ class BaseVideoDataset(MMDetBaseVideoDataset):
         }
 
     # ------------------------------------------------------------ videos
+    def check_annotated_frames(self, frame_dir: str, frames: List[str],
+                               ann_dir: str, suffix: str, what: str,
+                               video: str) -> None:
+        """Raise if a file of ``ann_dir`` ending with ``suffix`` (a frame's
+        mask, flow...) has no frame of the same stem in ``frames``: its
+        frame was deleted, and the video must not silently shrink.
+
+        A missing ``ann_dir`` is not checked here (the frames' own
+        annotation checks name the missing files).
+
+        Raises:
+            FileNotFoundError: Names the missing frame file (with the
+                extension of the video's first frame) and the annotation.
+        """
+        if not fileio.isdir(ann_dir, backend_args=self.backend_args):
+            return
+        stems = {osp.splitext(f)[0] for f in frames}
+        ext = osp.splitext(frames[0])[1]
+        for name in self.list_files(ann_dir, (suffix, ), what + ' folder'):
+            stem = name[:-len(suffix)]
+            if stem not in stems:
+                raise FileNotFoundError(
+                    f'frame {osp.join(frame_dir, stem + ext)} of video '
+                    f'{video} does not exist, but its {what} '
+                    f'{osp.join(ann_dir, name)} does')
+
     def load_split_videos(
-            self, frame_dir: Callable[[str], str], suffixes: Sequence[str],
-            annotate: Callable[[str, List[str], int], dict]) -> List[dict]:
+        self,
+        frame_dir: Callable[[str], str],
+        suffixes: Sequence[str],
+        annotate: Callable[[str, List[str], int], dict],
+        check: Optional[Callable[[str, str, List[str]], None]] = None
+    ) -> List[dict]:
         """``data_list`` of the videos that the split file ``ann_file``
         names, each a folder of frame files (sorted by name).
 
@@ -172,6 +202,10 @@ class BaseVideoDataset(MMDetBaseVideoDataset):
             annotate (Callable[[str, list[str], int], dict]): ``(video name,
                 its frame files, t)`` -> the annotation entries of frame
                 ``t``'s info (``seg_map_path``...).
+            check (Callable[[str, str, list[str]], None], optional):
+                ``(video name, frame folder, frame files)``: raises if
+                frames are missing from the video (e.g.
+                :meth:`check_annotated_frames`). Defaults to None.
 
         Raises:
             FileNotFoundError: The split file or a frame folder is missing.
@@ -181,6 +215,8 @@ class BaseVideoDataset(MMDetBaseVideoDataset):
         for video_id, name in enumerate(self.read_split(self.ann_file)):
             folder = frame_dir(name)
             frames = self.list_frames(folder, suffixes)
+            if check is not None:
+                check(name, folder, frames)
             images = []
             for t, fname in enumerate(frames):
                 images.append(
@@ -198,5 +234,20 @@ class BaseVideoDataset(MMDetBaseVideoDataset):
         return self.data_list[idx]['video_length']
 
     def filter_data(self) -> List[dict]:
-        """Drop videos without frames; subclasses may filter further."""
-        return [v for v in self.data_list if v['video_length'] > 0]
+        """Drop videos without frames; subclasses may filter further.
+
+        Raises:
+            VideoDatasetError: No video is left (names ``ann_file`` or the
+                frame folder).
+        """
+        return self.require_videos(
+            [v for v in self.data_list if v['video_length'] > 0])
+
+    def require_videos(self, videos: List[dict]) -> List[dict]:
+        """Return ``videos``; raise if it is empty, naming the source."""
+        if not videos:
+            source = self.ann_file or self.data_prefix.get('img_path')
+            raise VideoDatasetError(
+                f'{type(self).__name__}: {source} yields no video with a '
+                'frame: nothing to load')
+        return videos

@@ -16,7 +16,10 @@ class CityscapesDVPSDataset(DepthVideoSequenceDataset):
             ..._depth.png                     # uint16, metres * 256,
                                               # 0 = no depth
 
-    The sequence and frame come from the first two fields of the name.
+    The sequence and frame come from the first two fields of the name; a
+    sequence's frame numbers must count up by one and every panoptic or
+    depth map must have its frame (see
+    :class:`~mmvidseg.datasets.video_sequence.VideoSequenceDataset`).
     19 Cityscapes classes, 8 things (person ... bicycle). Decode with
     ``LoadPanopticMap(format='cityscapes_dvps')`` and ``LoadDepthMap()``.
 
@@ -32,6 +35,7 @@ class CityscapesDVPSDataset(DepthVideoSequenceDataset):
         classes=CITYSCAPES_CLASSES,
         thing_classes=CITYSCAPES_CLASSES[11:],
         palette=CITYSCAPES_PALETTE)
+    ANN_SUFFIXES = ('_gtFine_instanceTrainIds.png', '_depth.png')
 
     def frame_annotations(self, stem: str, where: str) -> dict:
         """``pan_map_path`` (``with_gt``), ``depth_map_path``

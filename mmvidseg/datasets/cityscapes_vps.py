@@ -40,6 +40,12 @@ class CityscapesVPSDataset(BaseVideoDataset):
     ``LoadPanopticMap(format='coco_video')``. JSON categories are matched
     to ``classes`` by name.
 
+    What a video is: the JSON's images of that video (sorted by file name
+    in the flat form, in list order in the grouped form). Each needs its
+    annotation, frame file and panoptic PNG; a missing one is an error
+    naming it. An image removed from the JSON together with its
+    annotation cannot be told from a shorter video.
+
     Args:
         ann_file (str): The JSON, relative to ``data_root``. Defaults to
             ``'panoptic_gt_val_city_vps.json'``.
@@ -165,7 +171,9 @@ class CityscapesVPSDataset(BaseVideoDataset):
                 if self.img_suffix is not None:
                     img_name = osp.splitext(img_name)[0] + self.img_suffix
                 info = frame_record(
-                    osp.join(img_root, img_name),
+                    self.require_file(
+                        osp.join(img_root, img_name),
+                        f'frame of image {image.get("id")}:'),
                     img_id,
                     t,
                     name,

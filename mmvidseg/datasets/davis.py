@@ -8,8 +8,9 @@ from mmengine import fileio
 from mmvidseg.registry import DATASETS
 from .base_video_dataset import BaseVideoDataset
 from .transforms.loading import read_label_png
-from .utils import (VideoDatasetError, check_choice, frame_record,
-                    require_keys, video_record)
+from .utils import (VideoDatasetError, check_choice, check_frame_numbers,
+                    frame_number, frame_record, numbered_name, require_keys,
+                    video_record)
 
 
 @DATASETS.register_module()
@@ -31,6 +32,15 @@ class DAVISDataset(BaseVideoDataset):
     ``LoadVOSAnnotation(binary=True)``. With a ``flow_path`` entry in
     ``data_prefix`` every frame but the last gets the ``flow_path`` of its
     forward flow (the last gets None) for ``LoadOpticalFlow``.
+
+    What a sequence is: its frames, named by their number as released
+    (``00000.jpg``, ``00001.jpg``...), must count up by one from the
+    first; every mask in ``Annotations/<seq>/`` and every flow in
+    ``Flow/<seq>/`` must have its frame, and the last frame has no forward
+    flow. A deleted frame is thus an error naming it, never a shorter
+    video (whose flows would pair with the wrong frames). Only a last
+    frame deleted with its mask, in a split without flow, cannot be told
+    from a shorter video.
 
     Args:
         ann_file (str): Split file relative to ``data_root``. Defaults to
@@ -89,10 +99,33 @@ class DAVISDataset(BaseVideoDataset):
                                 'flow', name)
         return info
 
+    def _check(self, name: str, folder: str, frames: List[str]) -> None:
+        """Frames of sequence ``name`` numbered one by one, every mask and
+        flow file with its frame, no flow from the last frame."""
+        check_frame_numbers(folder, frames, f'sequence {name}', require=True)
+        self.check_annotated_frames(
+            folder, frames,
+            osp.join(self.data_prefix['seg_map_path'], name), '.png', 'mask',
+            name)
+        flow_root = self.data_prefix.get('flow_path')
+        if flow_root is None:
+            return
+        flow_dir = osp.join(flow_root, name)
+        self.check_annotated_frames(folder, frames, flow_dir, '.flo', 'flow',
+                                    name)
+        last = osp.join(flow_dir, osp.splitext(frames[-1])[0] + '.flo')
+        if fileio.isfile(last, backend_args=self.backend_args):
+            missing = osp.join(folder,
+                               numbered_name(frames[-1],
+                                             frame_number(frames[-1])[1] + 1))
+            raise FileNotFoundError(
+                f'frame {missing} of sequence {name} does not exist, but the '
+                f'forward flow {last} into it does')
+
     def load_data_list(self) -> List[dict]:
         img_root = self.data_prefix['img_path']
         return self.load_split_videos(lambda name: osp.join(img_root, name),
-                                      ('.jpg', ), self._annotate)
+                                      ('.jpg', ), self._annotate, self._check)
 
 
 @DATASETS.register_module()
@@ -111,6 +144,14 @@ class YouTubeVOSDataset(BaseVideoDataset):
     ``ref_object_ids`` holds the objects that first appear there. In the
     validation split only those frames have masks; frames without an
     annotation file get ``seg_map_path`` None.
+
+    What a video is: the frames in ``JPEGImages/<video>/`` sorted by name
+    (every fifth frame of the source, ``00000``, ``00005``... in the
+    release, so numbers are not required to be consecutive). Every frame
+    that ``meta.json`` lists for an object and every mask in
+    ``Annotations/<video>/`` must exist as a frame, so a deleted frame
+    where an object is visible is an error naming it; a deleted frame
+    that no object's ``frames`` lists cannot be detected.
 
     Args:
         ann_file (str): ``meta.json`` relative to ``data_root``. Defaults
@@ -131,6 +172,46 @@ class YouTubeVOSDataset(BaseVideoDataset):
                  **kwargs):
         super().__init__(ann_file=ann_file, data_prefix=data_prefix, **kwargs)
 
+    def _first_frames(self, name: str, video: dict) -> tuple:
+        """``({frame stem: [object ids first seen there]}, every frame stem
+        listed)`` of one video of ``meta.json``."""
+        path = self.ann_file
+        require_keys(video, ('objects', ), path, f'video {name}')
+        first, listed = {}, set()
+        for obj_id, obj in video['objects'].items():
+            require_keys(obj, ('frames', ), path,
+                         f'object {obj_id} of video {name}')
+            if not obj['frames']:
+                raise VideoDatasetError(
+                    f'{path}: object {obj_id} of video {name} lists no '
+                    'frame')
+            first.setdefault(min(obj['frames']), []).append(int(obj_id))
+            listed.update(obj['frames'])
+        return first, sorted(listed)
+
+    def _check_video(self, name: str, frames: List[str], first: dict,
+                     listed: List[str], ann_dir: str) -> None:
+        """Every frame ``meta.json`` lists for video ``name`` and every mask
+        of it exists as a frame; the reference masks exist."""
+        folder = osp.join(self.data_prefix['img_path'], name)
+        stems = {osp.splitext(f)[0] for f in frames}
+        for stem in first:
+            if stem not in stems:
+                raise VideoDatasetError(
+                    f'{self.ann_file}: video {name} has objects first seen '
+                    f'in frame {stem}, which {folder} does not hold')
+        for stem in listed:
+            if stem not in stems:
+                raise FileNotFoundError(
+                    f'frame {osp.join(folder, stem)}.jpg of video {name} '
+                    f'does not exist, but {self.ann_file} lists it')
+        self.check_annotated_frames(folder, frames, ann_dir, '.png', 'mask',
+                                    name)
+        for stem in first:
+            self.require_file(
+                osp.join(ann_dir, stem + '.png'),
+                f'reference mask of video {name}:')
+
     def load_data_list(self) -> List[dict]:
         path = self.ann_file
         meta = self.load_json(path, 'YouTube-VOS meta file')
@@ -139,30 +220,12 @@ class YouTubeVOSDataset(BaseVideoDataset):
         ann_root = self.data_prefix['seg_map_path']
         data_list, img_id = [], 0
         for video_id, (name, video) in enumerate(meta['videos'].items()):
-            require_keys(video, ('objects', ), path, f'video {name}')
-            first = {}
-            for obj_id, obj in video['objects'].items():
-                require_keys(obj, ('frames', ), path,
-                             f'object {obj_id} of video {name}')
-                if not obj['frames']:
-                    raise VideoDatasetError(
-                        f'{path}: object {obj_id} of video {name} lists no '
-                        'frame')
-                first.setdefault(min(obj['frames']), []).append(int(obj_id))
+            first, listed = self._first_frames(name, video)
             frames = self.list_frames(osp.join(img_root, name), ('.jpg', ))
             ann_dir = osp.join(ann_root, name)
             masks = set(self.list_files(ann_dir, ('.png', ))) if fileio.isdir(
                 ann_dir, backend_args=self.backend_args) else set()
-            stems = {osp.splitext(f)[0] for f in frames}
-            for stem in first:
-                if stem not in stems:
-                    raise VideoDatasetError(
-                        f'{path}: video {name} has objects first seen in '
-                        f'frame {stem}, which {osp.join(img_root, name)} '
-                        'does not hold')
-                self.require_file(
-                    osp.join(ann_dir, stem + '.png'),
-                    f'reference mask of video {name}:')
+            self._check_video(name, frames, first, listed, ann_dir)
             images = []
             for t, fname in enumerate(frames):
                 stem = osp.splitext(fname)[0]

@@ -8,7 +8,7 @@ from mmengine import fileio
 
 from mmvidseg.registry import DATASETS
 from .base_video_dataset import BaseVideoDataset
-from .utils import VideoDatasetError, check_choice
+from .utils import VideoDatasetError, check_choice, check_frame_numbers
 
 IMG_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp')
 
@@ -47,6 +47,14 @@ class FrameTripletDataset(BaseVideoDataset):
       ``frame_tmpl.format(index)``. Motion masks, with
       ``data_prefix['mask_path']``: ``<mask_path>/<video>/<middle frame
       name>``.
+
+    What a triplet is: the three files its list lines name, each of which
+    must exist (an error naming it otherwise). Without a list, a video
+    folder's frames are sorted by name; when the names end with numbers
+    (``000012.png``) these must count up by one, so a deleted frame is an
+    error naming it rather than a triplet spanning a gap. Folders of
+    unnumbered frames are taken in name order as they are. Lists must be
+    UTF-8 text.
 
     Args:
         list_format (str): ``'dvf'`` or ``'folder'``. Defaults to ``'dvf'``.
@@ -218,6 +226,7 @@ class FrameTripletDataset(BaseVideoDataset):
             for video in self.list_dirs(img_root, 'video folder root'):
                 vdir = osp.join(img_root, video)
                 names = self.list_files(vdir, IMG_SUFFIXES)
+                check_frame_numbers(vdir, names, f'video {video}')
                 if len(names) < 2 * step + 1:
                     warnings.warn(f'video folder {vdir} has {len(names)} '
                                   f'frames, fewer than a triplet with '

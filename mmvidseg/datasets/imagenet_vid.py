@@ -29,6 +29,13 @@ class ImageNetVIDDataset(BaseVideoDataset):
     ``video_id``: each becomes a one-frame video with a negative
     ``video_id`` (-1, -2, ...), which cannot collide with a VID video.
 
+    What a video is: the images of the JSON with its ``video_id``, in
+    ``frame_id`` order (frame ids need not be consecutive: some
+    converters keep only the key frames). Every image must exist on disk,
+    every entry of ``videos`` must have at least one image and the split
+    at least one image; each is an error naming the JSON (and the video or
+    image), not a silently smaller dataset.
+
     ``tools/dataset_converters/imagenet_det2cocovid.py`` writes DET images
     as one-frame videos with a ``video_id`` and ``is_vid_train_frame``
     True, either alone or merged into the VID train JSON.
@@ -87,7 +94,8 @@ class ImageNetVIDDataset(BaseVideoDataset):
         videos without a flagged frame."""
         videos = super().filter_data()
         if self._key_frames_only:
-            videos = [v for v in videos if v['key_frame_indices']]
+            videos = self.require_videos(
+                [v for v in videos if v['key_frame_indices']])
         return videos
 
     def get_len_per_video(self, idx: int) -> int:
@@ -124,9 +132,11 @@ class ImageNetVIDDataset(BaseVideoDataset):
                      'the top level')
         labels = self.category_labels(coco['categories'], path)
         declared = {c['id'] for c in coco['categories']}
+        for i, video in enumerate(coco.get('videos', [])):
+            require_keys(video, ('id', ), path, f'videos[{i}]')
         names = {
             v['id']: v.get('name', str(v['id']))
-            for v in coco.get('videos', []) if 'id' in v
+            for v in coco.get('videos', [])
         }
 
         anns: Dict[int, list] = {}
@@ -139,22 +149,7 @@ class ImageNetVIDDataset(BaseVideoDataset):
                     f'{ann["category_id"]}, which "categories" does not list')
             anns.setdefault(ann['image_id'], []).append(ann)
 
-        videos: Dict[int, list] = {}
-        single = 0
-        for i, image in enumerate(coco['images']):
-            require_keys(image, ('id', 'file_name', 'height', 'width'), path,
-                         f'images[{i}]')
-            if image.get('video_id') is None:  # a DET image
-                single += 1
-                key = ('det', single)
-            else:
-                key = ('vid', image['video_id'])
-                if names and image['video_id'] not in names:
-                    raise VideoDatasetError(
-                        f'{path}: image {image["id"]} refers to video '
-                        f'{image["video_id"]}, which "videos" does not list')
-            videos.setdefault(key, []).append(image)
-
+        videos = self._group_images(coco, names)
         img_root = self.data_prefix['img_path']
         data_list = []
         for index, (key, images) in enumerate(videos.items()):
@@ -186,6 +181,40 @@ class ImageNetVIDDataset(BaseVideoDataset):
             ]
             data_list.append(video)
         return data_list
+
+    def _group_images(self, coco: dict, names: dict) -> Dict[tuple, list]:
+        """``{('vid', video id) | ('det', k): [image, ...]}`` in JSON order.
+
+        Raises:
+            VideoDatasetError: An image lacks a key or refers to a video
+                ``videos`` does not list, a listed video has no image, or
+                there is no image at all.
+        """
+        path = self.ann_file
+        if not coco['images']:
+            raise VideoDatasetError(
+                f'{path}: "images" is empty: the split holds no frame')
+        videos: Dict[tuple, list] = {}
+        single = 0
+        for i, image in enumerate(coco['images']):
+            require_keys(image, ('id', 'file_name', 'height', 'width'), path,
+                         f'images[{i}]')
+            if image.get('video_id') is None:  # a DET image
+                single += 1
+                key = ('det', single)
+            else:
+                key = ('vid', image['video_id'])
+                if names and image['video_id'] not in names:
+                    raise VideoDatasetError(
+                        f'{path}: image {image["id"]} refers to video '
+                        f'{image["video_id"]}, which "videos" does not list')
+            videos.setdefault(key, []).append(image)
+        for vid, name in names.items():
+            if ('vid', vid) not in videos:
+                raise VideoDatasetError(
+                    f'{path}: video {name} (id {vid}) has no image in '
+                    '"images": an empty video')
+        return videos
 
     @staticmethod
     def _instances(anns: list, image: dict, labels: dict) -> list:

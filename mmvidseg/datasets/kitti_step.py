@@ -23,7 +23,9 @@ class KITTISTEPDataset(VideoSequenceDataset):
                                                   # id = G * 256 + B
 
     19 Cityscapes classes; only ``person`` and ``car`` are things. Decode
-    the annotations with ``LoadPanopticMap(format='kitti_step')``.
+    the annotations with ``LoadPanopticMap(format='kitti_step')``. A
+    sequence's frame numbers must count up by one and every panoptic map
+    must have its frame (see :class:`VideoSequenceDataset`).
 
     Args:
         data_prefix (dict): ``img_path``: the split folder. Defaults to
@@ -39,6 +41,7 @@ class KITTISTEPDataset(VideoSequenceDataset):
         classes=CITYSCAPES_CLASSES,
         thing_classes=('person', 'car'),
         palette=CITYSCAPES_PALETTE)
+    ANN_SUFFIXES = ('_panoptic.png', )
 
     def frame_annotations(self, stem: str, where: str) -> dict:
         """``pan_map_path`` (with ``with_gt``)."""

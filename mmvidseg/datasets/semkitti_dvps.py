@@ -1,6 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 import os.path as osp
-from typing import List
+from typing import List, Optional
 
 from mmvidseg.registry import DATASETS
 from .utils import VideoDatasetError
@@ -27,7 +27,10 @@ class SemKITTIDVPSDataset(DepthVideoSequenceDataset):
 
     The focal length in pixels is parsed from the depth file name into each
     frame's ``focal_length``. Decode with
-    ``LoadPanopticMap(format='semkitti_dvps')`` and ``LoadDepthMap()``.
+    ``LoadPanopticMap(format='semkitti_dvps')`` and ``LoadDepthMap()``. A
+    sequence's frame numbers must count up by one and every class,
+    instance or depth map must have its frame (see
+    :class:`~mmvidseg.datasets.video_sequence.VideoSequenceDataset`).
 
     Args:
         data_prefix (dict): ``img_path``: the split folder. Defaults to
@@ -41,6 +44,13 @@ class SemKITTIDVPSDataset(DepthVideoSequenceDataset):
         classes=SEMKITTI_CLASSES,
         thing_classes=SEMKITTI_CLASSES[:8],
         palette=None)
+    ANN_SUFFIXES = ('_gtFine_class.png', '_gtFine_instance.png')
+
+    def annotation_frame(self, name: str) -> Optional[str]:
+        """The frame of a class, instance or ``_depth_<focal>.png`` file."""
+        if '_depth_' in name and name.endswith('.png'):
+            return name.split('_depth_', 1)[0] + self.IMG_SUFFIX
+        return super().annotation_frame(name)
 
     def _depth_files(self, folder: str) -> dict:
         """``{frame stem: (depth file, focal length)}`` of a split folder."""

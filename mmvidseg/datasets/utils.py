@@ -11,19 +11,24 @@ import json
 import os.path as osp
 import re
 from collections import OrderedDict
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import (Callable, Dict, Iterable, List, Optional, Sequence, Tuple,
+                    Union)
 
 from mmengine import fileio
 
 __all__ = [
     'VideoDatasetError', 'check_choice', 'read_text', 'read_lines',
     'load_json', 'list_names', 'require_keys', 'scan_sequence_folder',
-    'check_thing_classes', 'frame_record', 'video_record'
+    'check_thing_classes', 'frame_record', 'video_record', 'frame_number',
+    'numbered_name', 'check_frame_numbers'
 ]
 
 #: ``{seq}_{frame}_...`` names of the "video_sequence" layouts (KITTI-STEP,
 #: Cityscapes-DVPS, SemKITTI-DVPS).
 _SEQ_FRAME = re.compile(r'^(\d+)_(\d+)_')
+#: ``<prefix><number><extension>`` frame names (``00005.jpg``,
+#: ``frame_12.png``).
+_NUMBERED = re.compile(r'^(.*?)(\d+)(\.[^.]*)?$')
 
 
 class VideoDatasetError(ValueError):
@@ -55,11 +60,19 @@ def read_text(path: str,
 
     Raises:
         FileNotFoundError: The file does not exist.
+        VideoDatasetError: It is not UTF-8 text (the message gives the line
+            and byte).
     """
     try:
         return fileio.get_text(path, backend_args=backend_args)
     except FileNotFoundError:
         raise FileNotFoundError(f'{what} {path} does not exist') from None
+    except UnicodeDecodeError as e:
+        line = e.object[:e.start].count(b'\n') + 1
+        raise VideoDatasetError(
+            f'{what} {path} is not UTF-8 text: line {line} holds the byte '
+            f'0x{e.object[e.start]:02x} (offset {e.start}; {e.reason})'
+        ) from None
 
 
 def read_lines(path: str,
@@ -80,10 +93,11 @@ def load_json(path: str,
 
     Raises:
         FileNotFoundError: The file does not exist.
-        VideoDatasetError: It is not valid JSON.
+        VideoDatasetError: It is not UTF-8 text or not valid JSON.
     """
+    text = read_text(path, what, backend_args)
     try:
-        return json.loads(read_text(path, what, backend_args))
+        return json.loads(text)
     except ValueError as e:
         raise VideoDatasetError(f'{what} {path} is not valid JSON: {e}')
 
@@ -141,44 +155,159 @@ def require_keys(obj, keys: Iterable[str], path: str, where: str) -> None:
 
 
 def scan_sequence_folder(
-        folder: str,
-        suffix: str,
-        backend_args: Optional[dict] = None) -> 'OrderedDict[str, List[str]]':
+    folder: str,
+    suffix: str,
+    backend_args: Optional[dict] = None,
+    frame_of: Optional[Callable[[str], Optional[str]]] = None
+) -> 'OrderedDict[str, List[str]]':
     """Group the frames of a ``{seq}_{frame}_*<suffix>`` folder by sequence.
+
+    A sequence is the frames that share ``{seq}``; their ``{frame}``
+    numbers must be consecutive from the first, and every annotation file
+    of the folder (see ``frame_of``) must have its frame, so that a
+    deleted frame fails here, naming it, instead of shortening the video.
 
     Args:
         folder (str): The split folder, e.g.
             ``data/kitti-step/video_sequence/val``.
         suffix (str): Frame file suffix, e.g. ``'_leftImg8bit.png'``.
         backend_args (dict, optional): mmengine file backend arguments.
+        frame_of (Callable[[str], str | None], optional): The name of the
+            frame file that an annotation file of the folder belongs to
+            (None for any other file). Defaults to None (not checked).
 
     Returns:
         OrderedDict[str, List[str]]: Sequence id -> file stems (path without
         ``suffix``) sorted by frame number, sequences sorted by id.
 
     Raises:
-        FileNotFoundError: The folder does not exist.
-        VideoDatasetError: It holds no frame, or a name lacks the
-            ``{seq}_{frame}_`` prefix.
+        FileNotFoundError: The folder does not exist, a sequence skips a
+            frame number or an annotation's frame is missing (named).
+        VideoDatasetError: It holds no frame, a name lacks the
+            ``{seq}_{frame}_`` prefix, or two frames share a number.
     """
     seqs: Dict[str, List[Tuple[int, str]]] = {}
+    annotations = []
     for name in list_names(
             folder, 'sequence folder', dirs=False, backend_args=backend_args):
         if not name.endswith(suffix):
+            frame = None if frame_of is None else frame_of(name)
+            if frame is not None:
+                annotations.append((name, frame))
             continue
         match = _SEQ_FRAME.match(name)
         if match is None:
             raise VideoDatasetError(
                 f'{osp.join(folder, name)}: expected a name '
                 f'"<sequence>_<frame>_...{suffix}"')
-        seq, frame = match.group(1), int(match.group(2))
-        seqs.setdefault(seq, []).append(
-            (frame, osp.join(folder, name[:-len(suffix)])))
+        seqs.setdefault(match.group(1), []).append(
+            (int(match.group(2)), name))
     if not seqs:
         raise VideoDatasetError(
             f'sequence folder {folder} holds no frame ending with {suffix}')
-    return OrderedDict(
-        (seq, [stem for _, stem in sorted(seqs[seq])]) for seq in sorted(seqs))
+    frames = {name for seq in seqs.values() for _, name in seq}
+    for name, frame in annotations:
+        if frame not in frames:
+            raise FileNotFoundError(
+                f'frame {osp.join(folder, frame)} does not exist, but its '
+                f'annotation {osp.join(folder, name)} does')
+    out = OrderedDict()
+    for seq in sorted(seqs):
+        numbered = sorted(seqs[seq])
+        _check_sequence_numbers(folder, seq, numbered, suffix)
+        out[seq] = [osp.join(folder, name[:-len(suffix)])
+                    for _, name in numbered]
+    return out
+
+
+def _check_sequence_numbers(folder: str, seq: str,
+                            numbered: List[Tuple[int, str]],
+                            suffix: str) -> None:
+    """Raise unless the sorted ``(frame number, name)`` of sequence ``seq``
+    count up by one (see :func:`scan_sequence_folder`)."""
+    for (before, name), (after, next_name) in zip(numbered, numbered[1:]):
+        if after == before:
+            raise VideoDatasetError(
+                f'{osp.join(folder, name)} and {next_name} are both frame '
+                f'{before} of sequence {seq}')
+        if after > before + 1:
+            match = _SEQ_FRAME.match(name)
+            rest = name[match.end():]
+            tail = rest if rest == suffix[1:] else '*' + suffix
+            number = f'{before + 1:0{len(match.group(2))}d}'
+            raise FileNotFoundError(
+                f'frame {osp.join(folder, f"{seq}_{number}_{tail}")} does '
+                f'not exist, but frames {name} and {next_name} of sequence '
+                f'{seq} around it do: a sequence must not skip a frame')
+
+
+def frame_number(name: str) -> Optional[Tuple[str, int, int, str]]:
+    """Parse a numbered frame file name such as ``00005.jpg``.
+
+    Returns:
+        tuple | None: ``(prefix, number, digits, extension)``: the number is
+        the run of digits that ends the stem (``frame_012.png``: ``('frame_',
+        12, 3, '.png')``); None when the stem does not end with a digit.
+    """
+    match = _NUMBERED.match(name)
+    if match is None:
+        return None
+    return (match.group(1), int(match.group(2)), len(match.group(2)),
+            match.group(3) or '')
+
+
+def numbered_name(like: str, number: int) -> str:
+    """The name of frame ``number`` in the numbering of the numbered name
+    ``like`` (same prefix, zero padding and extension)."""
+    prefix, _, digits, ext = frame_number(like)
+    return f'{prefix}{number:0{digits}d}{ext}'
+
+
+def check_frame_numbers(folder: str,
+                        names: Sequence[str],
+                        what: str,
+                        require: bool = False) -> None:
+    """Raise unless frame files are numbered consecutively from the first.
+
+    Args:
+        folder (str): The folder holding them, for the message.
+        names (Sequence[str]): Their names, in the order the dataset reads
+            them (sorted). A frame's number is the run of digits that ends
+            its stem (:func:`frame_number`).
+        what (str): Whose frames they are, e.g. ``'video toy_1000'``.
+        require (bool): Raise when a name carries no number; otherwise
+            such a folder is not checked. Defaults to False.
+
+    Raises:
+        FileNotFoundError: A number is skipped; the message names the
+            missing file (e.g. ``<folder>/00001.jpg``).
+        VideoDatasetError: The numbers repeat or go down (e.g. unpadded
+            names sorted out of frame order), or, with ``require``, a name
+            has no number.
+    """
+    parsed = [frame_number(name) for name in names]
+    if None in parsed:
+        if require:
+            bad = osp.join(folder, names[parsed.index(None)])
+            raise VideoDatasetError(
+                f'{bad}: the frames of {what} must be named by their number '
+                '(e.g. 00000.jpg)')
+        return
+    for k in range(1, len(names)):
+        before, after = parsed[k - 1][1], parsed[k][1]
+        if after == before + 1:
+            continue
+        if after > before + 1:
+            missing = osp.join(folder, numbered_name(names[k - 1], before + 1))
+            raise FileNotFoundError(
+                f'frame {missing} of {what} does not exist, but frames '
+                f'{names[k - 1]} and {names[k]} around it do: a video must '
+                'not skip a frame')
+        raise VideoDatasetError(
+            f'{what}: frame {osp.join(folder, names[k])} (number {after}) '
+            f'follows {names[k - 1]} (number {before}) in name order; frame '
+            'numbers must increase by one (zero-pad the numbers so that the '
+            'names sort in frame order)')
 
 
 def check_thing_classes(metainfo: dict, name: str) -> None:

@@ -1,7 +1,7 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Bases of the ``video_sequence`` layouts (KITTI-STEP, Cityscapes-DVPS,
 SemKITTI-DVPS)."""
-from typing import List
+from typing import List, Optional
 
 from .base_video_dataset import BaseVideoDataset
 from .utils import (check_thing_classes, frame_record, scan_sequence_folder,
@@ -21,6 +21,15 @@ class VideoSequenceDataset(BaseVideoDataset):
     (:func:`~mmvidseg.datasets.utils.scan_sequence_folder`). Subclasses
     name each frame's annotation files in :meth:`frame_annotations`.
 
+    What a sequence is: the frames sharing ``{seq}``, whose ``{frame}``
+    numbers count up by one from the first (as KITTI-STEP, Cityscapes-DVPS
+    and SemKITTI-DVPS number them). A skipped number, or an annotation
+    file (:attr:`ANN_SUFFIXES`) whose frame file is missing, is an error
+    naming the missing frame, not a shorter video; so is a missing
+    annotation of a frame (with ``with_gt`` / ``with_depth``). Only a
+    sequence's last frame, deleted together with all its annotations,
+    cannot be told from a shorter sequence.
+
     Args:
         data_prefix (dict): ``img_path``: the split folder. Defaults to
             ``dict(img_path='video_sequence/val')``.
@@ -32,6 +41,8 @@ class VideoSequenceDataset(BaseVideoDataset):
 
     #: Suffix of the frame files; the rest of the name is the frame stem.
     IMG_SUFFIX = '_leftImg8bit.png'
+    #: Suffixes of the per-frame annotation files (``<stem><suffix>``).
+    ANN_SUFFIXES = ()
 
     def __init__(self,
                  data_prefix: dict = dict(img_path='video_sequence/val'),
@@ -53,10 +64,19 @@ class VideoSequenceDataset(BaseVideoDataset):
         """
         return {}
 
+    def annotation_frame(self, name: str) -> Optional[str]:
+        """The frame file name that annotation file ``name`` belongs to
+        (None if ``name`` is no annotation file)."""
+        for suffix in self.ANN_SUFFIXES:
+            if name.endswith(suffix):
+                return name[:-len(suffix)] + self.IMG_SUFFIX
+        return None
+
     def load_data_list(self) -> List[dict]:
         check_thing_classes(self._metainfo, type(self).__name__)
         folder = self.data_prefix['img_path']
-        seqs = scan_sequence_folder(folder, self.IMG_SUFFIX, self.backend_args)
+        seqs = scan_sequence_folder(folder, self.IMG_SUFFIX, self.backend_args,
+                                    self.annotation_frame)
         data_list, img_id = [], 0
         for video_id, (seq, stems) in enumerate(seqs.items()):
             images = []

@@ -61,6 +61,13 @@ class VIPSegDataset(BaseVideoDataset):
     ``LoadPanopticMap(format='vipseg')``; VIPSeg numbers instances from 0,
     so track ids are the stored instance + 1.
 
+    What a video is: the frames in ``images/<video>/`` sorted by name. With
+    ``with_gt`` every frame must have its panomask and every panomask its
+    frame, so a deleted frame or mask is an error naming the missing file,
+    not a shorter video. Frame names are not required to be consecutive
+    numbers, so in a split without panomasks a deleted frame cannot be
+    detected.
+
     Args:
         ann_file (str): Split file relative to ``data_root``. Defaults to
             ``'val.txt'``.
@@ -118,10 +125,19 @@ class VIPSegDataset(BaseVideoDataset):
                 osp.join(self.data_prefix['seg_map_path'], name), frames[t],
                 '.png', 'panomask', name))
 
+    def _check(self, name: str, folder: str, frames: List[str]) -> None:
+        """With ``with_gt``, every panomask of video ``name`` has its
+        frame."""
+        if self.with_gt:
+            self.check_annotated_frames(
+                folder, frames,
+                osp.join(self.data_prefix['seg_map_path'], name), '.png',
+                'panomask', name)
+
     def load_data_list(self) -> List[dict]:
         self._set_classes()
         check_thing_classes(self._metainfo, type(self).__name__)
         img_root = self.data_prefix['img_path']
         return self.load_split_videos(lambda name: osp.join(img_root, name),
                                       ('.jpg', '.jpeg', '.png'),
-                                      self._annotate)
+                                      self._annotate, self._check)

@@ -35,6 +35,13 @@ class VSPWDataset(BaseVideoDataset):
 
     Class names come from ``metainfo=dict(classes=...)`` or, when not given,
     from ``label_num_dic_final.json`` in ``data_root``.
+
+    What a video is: the frames in ``origin/`` sorted by name. With
+    ``with_gt`` every frame must have its mask and every mask in ``mask/``
+    its frame, so a deleted frame or mask is an error naming the missing
+    file, not a shorter video. Frame names are not required to be
+    consecutive numbers, so in a split without masks (``with_gt=False``)
+    a deleted frame cannot be detected.
     """
 
     def __init__(self,
@@ -70,10 +77,18 @@ class VSPWDataset(BaseVideoDataset):
                 osp.join(self.data_prefix['img_path'], name, 'mask'),
                 frames[t], '.png', 'mask', name))
 
+    def _check(self, name: str, folder: str, frames: List[str]) -> None:
+        """With ``with_gt``, every mask of video ``name`` has its frame."""
+        if self.with_gt:
+            self.check_annotated_frames(
+                folder, frames,
+                osp.join(self.data_prefix['img_path'], name, 'mask'), '.png',
+                'mask', name)
+
     def load_data_list(self) -> List[dict]:
         if self._metainfo.get('classes') is None:
             self._metainfo['classes'] = tuple(self._read_class_names())
         root = self.data_prefix['img_path']
         return self.load_split_videos(
             lambda name: osp.join(root, name, 'origin'),
-            ('.jpg', '.jpeg', '.png'), self._annotate)
+            ('.jpg', '.jpeg', '.png'), self._annotate, self._check)

@@ -54,6 +54,10 @@ class YouTubeVISDataset(BaseVideoDataset):
     Categories are matched to classes by name; annotations of categories
     not in the class list are dropped.
 
+    What a video is: its ``file_names`` in the JSON, in order; each frame
+    file must exist (an error naming it), a video must list at least one
+    frame and every track must give one entry per frame.
+
     Args:
         ann_file (str): The JSON, relative to ``data_root``.
         dataset_version (str, optional): ``'2019'``, ``'2021'`` or None.

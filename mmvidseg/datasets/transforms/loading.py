@@ -455,11 +455,15 @@ def read_flo(path: str, backend_args: Optional[dict] = None) -> np.ndarray:
     if width <= 0 or height <= 0:
         raise ValueError(f'flow file {path} has an invalid size header '
                          f'{width}x{height}')
-    values = np.frombuffer(data[12:], '<f4')
-    if values.size != width * height * 2:
-        raise ValueError(f'flow file {path} is truncated: {width}x{height} '
-                         f'needs {width * height * 2} floats, found '
-                         f'{values.size}')
+    expected = width * height * 2 * 4
+    if len(data) - 12 != expected:
+        state = 'is truncated' if len(data) - 12 < expected else \
+            'has trailing bytes'
+        raise ValueError(
+            f'flow file {path} {state}: {width}x{height} needs '
+            f'{width * height * 2} floats ({expected} bytes), found '
+            f'{len(data) - 12} bytes')
+    values = np.frombuffer(data, '<f4', offset=12)
     return values.reshape(height, width, 2).astype(np.float32)
 
 
