@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.evaluator import DumpResults
@@ -33,6 +34,10 @@ from mmengine.runner import Runner
 from mmvidseg.evaluation.metrics.submission import (WRITERS,
                                                     submission_evaluator)
 from mmvidseg.utils import register_all_modules, setup_distributed_on_cpu
+
+# configs under projects/ import their package with custom_imports
+# ('projects.<name>.<package>'): make the repository root importable
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def parse_args():
