@@ -102,7 +102,7 @@ class DAVISDataset(BaseVideoDataset):
     def _check(self, name: str, folder: str, frames: List[str]) -> None:
         """Frames of sequence ``name`` numbered one by one, every mask and
         flow file with its frame, no flow from the last frame."""
-        check_frame_numbers(folder, frames, f'sequence {name}', require=True)
+        check_frame_numbers(folder, frames, f'video {name}', require=True)
         self.check_annotated_frames(
             folder, frames,
             osp.join(self.data_prefix['seg_map_path'], name), '.png', 'mask',
@@ -119,7 +119,7 @@ class DAVISDataset(BaseVideoDataset):
                                numbered_name(frames[-1],
                                              frame_number(frames[-1])[1] + 1))
             raise FileNotFoundError(
-                f'frame {missing} of sequence {name} does not exist, but the '
+                f'frame {missing} of video {name} does not exist, but the '
                 f'forward flow {last} into it does')
 
     def load_data_list(self) -> List[dict]:
@@ -195,12 +195,7 @@ class YouTubeVOSDataset(BaseVideoDataset):
         of it exists as a frame; the reference masks exist."""
         folder = osp.join(self.data_prefix['img_path'], name)
         stems = {osp.splitext(f)[0] for f in frames}
-        for stem in first:
-            if stem not in stems:
-                raise VideoDatasetError(
-                    f'{self.ann_file}: video {name} has objects first seen '
-                    f'in frame {stem}, which {folder} does not hold')
-        for stem in listed:
+        for stem in listed:  # the reference frames included
             if stem not in stems:
                 raise FileNotFoundError(
                     f'frame {osp.join(folder, stem)}.jpg of video {name} '
