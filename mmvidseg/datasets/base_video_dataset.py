@@ -31,9 +31,11 @@ class BaseVideoDataset(MMDetBaseVideoDataset):
 
     Args:
         check_files (bool): Check at load time that every frame and
-            annotation file exists, so a missing file fails early with its
-            name instead of deep inside a data-loader worker. Defaults to
-            True.
+            annotation file exists, and that no annotation file lacks its
+            frame (a deleted frame), so a missing file fails early with its
+            name instead of deep inside a data-loader worker or as a
+            silently shorter video. Checks that need no extra file access
+            (e.g. frame numbering) run whatever this is. Defaults to True.
         backend_args (dict, optional): Arguments of the mmengine file
             backend, e.g. ``dict(backend='petrel')``. Defaults to None (the
             backend is inferred from the path: local files).
@@ -166,14 +168,16 @@ class BaseVideoDataset(MMDetBaseVideoDataset):
         mask, flow...) has no frame of the same stem in ``frames``: its
         frame was deleted, and the video must not silently shrink.
 
-        A missing ``ann_dir`` is not checked here (the frames' own
-        annotation checks name the missing files).
+        Skipped without ``check_files``. A missing ``ann_dir`` is not
+        checked here (the frames' own annotation checks name the missing
+        files).
 
         Raises:
             FileNotFoundError: Names the missing frame file (with the
                 extension of the video's first frame) and the annotation.
         """
-        if not fileio.isdir(ann_dir, backend_args=self.backend_args):
+        if not self.check_files or not fileio.isdir(
+                ann_dir, backend_args=self.backend_args):
             return
         stems = {osp.splitext(f)[0] for f in frames}
         ext = osp.splitext(frames[0])[1]

@@ -108,7 +108,7 @@ class DAVISDataset(BaseVideoDataset):
             osp.join(self.data_prefix['seg_map_path'], name), '.png', 'mask',
             name)
         flow_root = self.data_prefix.get('flow_path')
-        if flow_root is None:
+        if flow_root is None or not self.check_files:
             return
         flow_dir = osp.join(flow_root, name)
         self.check_annotated_frames(folder, frames, flow_dir, '.flo', 'flow',
