@@ -228,8 +228,8 @@ def _check_sequence_numbers(folder: str, seq: str,
     for (before, name), (after, next_name) in zip(numbered, numbered[1:]):
         if after == before:
             raise VideoDatasetError(
-                f'{osp.join(folder, name)} and {next_name} are both frame '
-                f'{before} of sequence {seq}')
+                f'{osp.join(folder, name)} and {osp.join(folder, next_name)} '
+                f'are both frame {before} of sequence {seq}')
         if after > before + 1:
             match = _SEQ_FRAME.match(name)
             rest = name[match.end():]
@@ -293,21 +293,23 @@ def check_frame_numbers(folder: str,
                 f'{bad}: the frames of {what} must be named by their number '
                 '(e.g. 00000.jpg)')
         return
+    numbers = [p[1] for p in parsed]
+    for k in range(1, len(names)):  # order first: unpadded names mis-sort
+        if numbers[k] <= numbers[k - 1]:
+            raise VideoDatasetError(
+                f'{what}: frame {osp.join(folder, names[k])} (number '
+                f'{numbers[k]}) follows {names[k - 1]} (number '
+                f'{numbers[k - 1]}) in name order; frame numbers must '
+                'increase by one (zero-pad the numbers so that the names '
+                'sort in frame order)')
     for k in range(1, len(names)):
-        before, after = parsed[k - 1][1], parsed[k][1]
-        if after == before + 1:
-            continue
-        if after > before + 1:
-            missing = osp.join(folder, numbered_name(names[k - 1], before + 1))
+        if numbers[k] > numbers[k - 1] + 1:
+            missing = osp.join(folder,
+                               numbered_name(names[k - 1], numbers[k - 1] + 1))
             raise FileNotFoundError(
                 f'frame {missing} of {what} does not exist, but frames '
                 f'{names[k - 1]} and {names[k]} around it do: a video must '
                 'not skip a frame')
-        raise VideoDatasetError(
-            f'{what}: frame {osp.join(folder, names[k])} (number {after}) '
-            f'follows {names[k - 1]} (number {before}) in name order; frame '
-            'numbers must increase by one (zero-pad the numbers so that the '
-            'names sort in frame order)')
 
 
 def check_thing_classes(metainfo: dict, name: str) -> None:

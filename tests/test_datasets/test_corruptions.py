@@ -495,6 +495,9 @@ ROWS = {
         ('class out of range', {},
          paint(_cs(1, '_gtFine_instanceTrainIds.png'), np.uint16(30000))),
         ('rgb depth map', {}, save_rgb(_cs(0, '_depth.png'))),
+        ('two files of one frame', {},
+         copy_file(_cs(1, '_leftImg8bit.png'),
+                   f'{SEQ}/000000_000001_toy_000000_000099_leftImg8bit.png')),
         ('unrelated file', {}, add_file(f'{SEQ}/README.txt')),
     ],
     'semkitti_dvps': [
@@ -703,3 +706,22 @@ def test_every_format_has_a_table():
                       if not getattr(corrupt, 'allowed', False))
     assert set(ROWS) == set(BUILDERS)
     assert all(failing[fmt] >= 5 for fmt in ROWS), failing
+
+
+def test_frame_numbering_rules(tmp_path):
+    """What :func:`check_frame_numbers` accepts (DAVIS, frame folders)."""
+    from mmvidseg.datasets import VideoDatasetError
+    from mmvidseg.datasets.utils import check_frame_numbers
+    folder = str(tmp_path)
+    check_frame_numbers(folder, ['00007.jpg', '00008.jpg'], 'video v')
+    check_frame_numbers(folder, ['frame_9.png', 'frame_10.png'], 'video v')
+    check_frame_numbers(folder, ['a.png', 'b.png'], 'video v')  # unnumbered
+    with pytest.raises(VideoDatasetError) as e:  # DAVIS needs numbers
+        check_frame_numbers(folder, ['00000.jpg', 'b.jpg'], 'v', True)
+    assert osp.join(folder, 'b.jpg') in str(e.value)
+    with pytest.raises(VideoDatasetError, match='zero-pad') as e:
+        check_frame_numbers(folder, ['1.png', '10.png', '2.png'], 'v')
+    assert osp.join(folder, '2.png') in str(e.value)
+    with pytest.raises(FileNotFoundError) as e:
+        check_frame_numbers(folder, ['frame_08.png', 'frame_10.png'], 'v')
+    assert osp.join(folder, 'frame_09.png') in str(e.value)
