@@ -21,7 +21,6 @@ the test evaluator's metric that writes the format (``VPSMetric``,
 when the evaluator has none).
 """
 import argparse
-import json
 import os
 import os.path as osp
 import sys
@@ -33,6 +32,7 @@ from mmengine.runner import Runner
 
 from mmvidseg.evaluation.metrics.submission import (WRITERS,
                                                     submission_evaluator)
+from mmvidseg.evaluation.strict_json import dumps_strict
 from mmvidseg.utils import register_all_modules, setup_distributed_on_cpu
 
 # configs under projects/ import their package with custom_imports
@@ -62,7 +62,8 @@ def parse_args():
         help='only write the --out-dir predictions, do not evaluate')
     parser.add_argument(
         '--json-out',
-        help='write the final metrics to this JSON file (rank 0)')
+        help='write the final metrics to this JSON file (rank 0; NaN and '
+        'infinite values as null with a "<name>_reason" beside them)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -114,11 +115,16 @@ def main():
             DumpResults(out_file_path=args.out))
 
     metrics = runner.test()
-    if args.json_out and runner.rank == 0:
-        with open(args.json_out, 'w') as f:
-            json.dump(metrics, f, indent=2)
     if runner.rank == 0:
-        print(json.dumps(metrics))
+        # strict JSON: a NaN / infinite metric is written as null with a
+        # "<name>_reason" beside it (from the metric when it knows why)
+        reasons = {}
+        for metric in runner.test_evaluator.metrics:
+            reasons.update(getattr(metric, 'null_reasons', None) or {})
+        if args.json_out:
+            with open(args.json_out, 'w') as f:
+                f.write(dumps_strict(metrics, reasons, indent=2) + '\n')
+        print(dumps_strict(metrics, reasons))
 
 
 if __name__ == '__main__':

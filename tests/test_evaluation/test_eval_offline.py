@@ -50,12 +50,19 @@ def test_vpq_cli(vipseg, run_cli):
     assert res['VPQ@2'] == pytest.approx(50 * (10 / 21 + 1), abs=1e-9)
     assert res['VPQ_st'] == pytest.approx(100.0, abs=1e-9)
     # default windows: VIPSeg's 1 2 4 6 8; windows beyond 2 frames have no
-    # class at all -> NaN (null), and so is their mean
+    # class at all -> NaN (null), and so is their mean; each null has its
+    # reason beside it (issue 17)
     res = run_cli('vpq', '--gt', gt_dir, '--gt-json', gt_json, '--pred',
                   pred_dir)
-    assert set(res) == {'VPQ', 'VPQ_th', 'VPQ_st', 'VPQ@1', 'VPQ@2',
-                        'VPQ@4', 'VPQ@6', 'VPQ@8'}
+    assert {k for k in res if not k.endswith('_reason')} == {
+        'VPQ', 'VPQ_th', 'VPQ_st', 'VPQ@1', 'VPQ@2', 'VPQ@4', 'VPQ@6',
+        'VPQ@8'}
     assert res['VPQ@4'] is None and res['VPQ'] is None
+    assert {k for k in res if k.endswith('_reason')} == {
+        f'{k}_reason' for k, v in res.items() if v is None}
+    assert res['VPQ@4_reason'] == ('no window of 4 frames: every video is '
+                                   'shorter (the longest has 2 frames)')
+    assert res['VPQ_reason'].endswith('null VPQ@4, VPQ@6, VPQ@8')
 
 
 def test_stq_cli_numbers_instances_by_first_appearance(tmp_path,

@@ -6,8 +6,10 @@ Usage::
     python tools/analysis_tools/eval_offline.py METRIC --gt GT --pred PRED \
         [options]
 
-prints one JSON object (NaN written as ``null``) to stdout. Inputs, per
-METRIC (the official evaluators' own formats):
+prints one strict JSON object to stdout: a NaN or infinite score is
+written as ``null`` with a ``<name>_reason`` entry beside it saying why
+(``vss`` prints the reason on stderr instead, keeping its three keys).
+Inputs, per METRIC (the official evaluators' own formats):
 
 =========  ==================================================================
 ``vpq``    VIPSeg: ``GT`` = dir of ``<video>/<frame>.png`` RGB panoptic PNGs
@@ -21,8 +23,10 @@ METRIC (the official evaluators' own formats):
            .png`` + ``*_depth.png``; ``PRED`` = dir with the RGB panoptic
            PNGs (R = class, G = instance), ``--pred-depth`` (default
            ``PRED``; there, names containing ``depth``) with uint16 depth
-           PNGs; files grouped by the sequence prefix before the first
-           ``_`` and sorted. ``--windows`` (default 1 2 3 4),
+           PNGs. A file's frame is the first two ``_``-separated fields
+           of its name (``<sequence>_<frame>_...``): predictions pair with
+           the ground truth by that name, frames run in sorted order
+           within a sequence. ``--windows`` (default 1 2 3 4),
            ``--depth-thresholds`` (default 0.5 0.25 0.1), ``--num-classes``
            (default 19), ``--thing-classes`` (default 11..18).
 ``ytvis``  YouTube-VIS GT JSON, results JSON.
@@ -46,19 +50,22 @@ METRIC (the official evaluators' own formats):
            every video).
 ``davis``  DAVIS 2017 semi-supervised: ``GT`` = root with ``Annotations/
            480p/<seq>/*.png`` (or that folder itself), ``PRED`` =
-           ``<seq>/*.png`` (palette or index PNGs). ``--sequences`` file.
+           ``<seq>/*.png`` (palette or index PNGs), one per ground-truth
+           frame: as the official reader, every frame is read and checked,
+           the unscored first and last ones too. ``--sequences`` file.
 ``psnr``   Two folders of frames (``PRED``, ``GT``), same relative paths;
            ``--masks`` folder of motion masks for the masked scores.
 =========  ==================================================================
 
-Bad input (frame counts that differ, a missing prediction file, an id in a
-PNG absent from its JSON, a class beyond the class list, an empty video)
-stops with an error naming the file and the problem.
+Bad input (frame counts that differ, a missing, extra, renamed or
+truncated prediction file, an id in a PNG absent from its JSON, a class
+beyond the class list, a NaN / infinite / negative score or box, a wrong
+size, an empty video) stops with an error naming the file and the problem.
+``tests/test_evaluation/test_corruptions.py`` pins this for every metric.
 """
 import argparse
 import glob
 import json
-import math
 import os
 import os.path as osp
 import sys
@@ -101,19 +108,33 @@ def read_panoptic_png(path: str) -> np.ndarray:
     return rgb2id(img[..., :3])
 
 
-def _require(mapping: dict, key: str, path: str):
+def _require(mapping: dict, key: str, path: str, what: str = ''):
     if not isinstance(mapping, dict) or key not in mapping:
-        raise ValueError(f'{path}: missing the "{key}" field')
+        raise ValueError(f'{path}: {what + " is " if what else ""}missing '
+                         f'the "{key}" field')
     return mapping[key]
 
 
+class Scores(dict):
+    """A metric's scores, with ``reasons``: why a NaN / infinite score is
+    one (score name -> a sentence), written into the JSON unless
+    ``reasons_in_json`` is False."""
+
+    def __init__(self, scores: Dict, reasons: Dict[str, str] = None,
+                 reasons_in_json: bool = True):
+        super().__init__(scores)
+        self.reasons = dict(reasons or {})
+        self.reasons_in_json = reasons_in_json
+
+
 def to_json(result: Dict) -> str:
-    """Dump a flat dict of numbers, NaN as null."""
-    clean = {}
-    for k, v in result.items():
-        v = float(v)
-        clean[k] = None if math.isnan(v) else v
-    return json.dumps(clean)
+    """Strict JSON of a flat dict of numbers: NaN / infinity as null,
+    followed by ``<name>_reason`` (from ``result.reasons`` when it is a
+    :class:`Scores`, else a generic one)."""
+    from mmvidseg.evaluation.strict_json import dumps_strict
+    return dumps_strict({k: float(v) for k, v in result.items()},
+                        getattr(result, 'reasons', None),
+                        getattr(result, 'reasons_in_json', True))
 
 
 # ----------------------------------------------------------- VIPSeg layout
@@ -128,42 +149,78 @@ def find_gt_json(gt_dir: str, gt_json: str = None) -> str:
     return found[0]
 
 
+def _by_video(path: str, entries) -> Dict:
+    """``{video_id: annotations}`` of a panoptic video JSON's entries."""
+    if not isinstance(entries, list):
+        raise ValueError(f'{path}: "annotations" must be a list')
+    out = {}
+    for n, a in enumerate(entries):
+        vid = _require(a, 'video_id', path, f'annotation entry {n}')
+        out[vid] = _require(a, 'annotations', path, f'video {vid}')
+    return out
+
+
+def _pair_frames(vid, images, g, p, gt_json: str, pred_json: str):
+    """Predicted frames in ground-truth order: by ``file_name`` when every
+    predicted frame has one (a reordered, renamed, missing or extra frame
+    is an error), else by position (the counts must agree)."""
+    names = [_require(img, 'file_name', gt_json, f'an image of video {vid}')
+             for img in images]
+    if len(g) != len(images):
+        raise ValueError(f'{gt_json}: video {vid} lists {len(images)} images '
+                         f'but {len(g)} annotated frames')
+    if p and all(isinstance(a, dict) and 'file_name' in a for a in p):
+        by_name = {}
+        for a in p:
+            if a['file_name'] in by_name:
+                raise ValueError(f'{pred_json}: video {vid} has two '
+                                 f'predicted frames named {a["file_name"]}')
+            by_name[a['file_name']] = a
+        extra = sorted(set(by_name) - set(names))
+        missing = [n for n in names if n not in by_name]
+        if extra or missing:
+            raise ValueError(
+                f'{pred_json}: video {vid} has {len(p)} predicted frames, '
+                f'the ground truth has {len(names)}; frames without a '
+                f'prediction: {missing[:3]}, predicted frames not in the '
+                f'ground truth: {extra[:3]}')
+        p = [by_name[n] for n in names]
+    elif len(p) != len(g):
+        raise ValueError(f'{pred_json}: video {vid} has {len(p)} predicted '
+                         f'frames, the ground truth has {len(g)}')
+    return names, p
+
+
 def vipseg_videos(gt_dir: str, gt_json: str, pred_dir: str):
     """Iterate the videos of a VIPSeg-style panoptic layout.
 
     Returns:
         tuple: ``(categories, videos)``; ``videos`` yields ``(video_id,
-        gt_annotations, pred_annotations, frames)`` where ``frames`` yields
-        ``(gt_png_path, pred_png_path, gt_segments_info,
-        pred_segments_info)`` per frame.
+        frames)`` where ``frames`` yields ``(gt_png_path, pred_png_path,
+        gt_segments_info, pred_segments_info)`` per frame.
     """
     gt = load_json(gt_json)
     pred_json = osp.join(pred_dir, 'pred.json')
     pred = load_json(pred_json)
     categories = _require(gt, 'categories', gt_json)
-    gt_ann = {
-        a['video_id']: a['annotations']
-        for a in _require(gt, 'annotations', gt_json)
-    }
-    pred_ann = {
-        a['video_id']: a['annotations']
-        for a in _require(pred, 'annotations', pred_json)
-    }
+    gt_ann = _by_video(gt_json, _require(gt, 'annotations', gt_json))
+    pred_ann = _by_video(pred_json, _require(pred, 'annotations', pred_json))
     videos = _require(gt, 'videos', gt_json)
     if not videos:
         raise ValueError(f'{gt_json}: no videos')
 
-    def _frames(vid, images, g, p):
-        for img, ga, pa in zip(images, g, p):
-            name = img['file_name']
-            yield (osp.join(gt_dir, str(vid), name),
-                   osp.join(pred_dir, 'pan_pred', str(vid), name),
-                   _require(ga, 'segments_info', gt_json),
-                   _require(pa, 'segments_info', pred_json))
+    def _frames(vid, names, g, p):
+        for name, ga, pa in zip(names, g, p):
+            pred_png = osp.join(pred_dir, 'pan_pred', str(vid), name)
+            yield (osp.join(gt_dir, str(vid), name), pred_png,
+                   _require(ga, 'segments_info', gt_json,
+                            f'frame {name} of video {vid}'),
+                   _require(pa, 'segments_info', pred_json,
+                            f'frame {name} of video {vid}'))
 
     def _videos():
-        for video in videos:
-            vid = video['video_id']
+        for n, video in enumerate(videos):
+            vid = _require(video, 'video_id', gt_json, f'video entry {n}')
             images = video.get('images', [])
             if not images:
                 raise ValueError(f'{gt_json}: video {vid} is empty (no '
@@ -173,23 +230,17 @@ def vipseg_videos(gt_dir: str, gt_json: str, pred_dir: str):
             if vid not in pred_ann:
                 raise ValueError(f'{pred_json}: no annotations for video '
                                  f'{vid}')
-            g, p = gt_ann[vid], pred_ann[vid]
-            if len(g) != len(images):
-                raise ValueError(f'{gt_json}: video {vid} lists '
-                                 f'{len(images)} images but {len(g)} '
-                                 f'annotated frames')
-            if len(p) != len(g):
-                raise ValueError(f'{pred_json}: video {vid} has {len(p)} '
-                                 f'predicted frames, the ground truth has '
-                                 f'{len(g)}')
-            yield vid, _frames(vid, images, g, p)
+            names, p = _pair_frames(vid, images, gt_ann[vid], pred_ann[vid],
+                                    gt_json, pred_json)
+            yield vid, _frames(vid, names, gt_ann[vid], p)
 
     return categories, _videos()
 
 
 def eval_vpq(args) -> Dict[str, float]:
     gt_json = find_gt_json(args.gt, args.gt_json)
-    from mmvidseg.evaluation.functional.vpq import VPQVideo, vpq_summarize
+    from mmvidseg.evaluation.functional.vpq import (VPQVideo, vpq_null_reasons,
+                                                    vpq_summarize)
     categories, videos = vipseg_videos(args.gt, gt_json, args.pred)
     windows = args.windows or [1, 2, 4, 6, 8]
     stats = []
@@ -202,15 +253,31 @@ def eval_vpq(args) -> Dict[str, float]:
         stats.append(video.finish())
     res = vpq_summarize(stats, categories, windows)
     keys = ['VPQ', 'VPQ_th', 'VPQ_st'] + [f'VPQ@{k}' for k in windows]
-    return {k: res[k] for k in keys}
+    out = {k: res[k] for k in keys}
+    return Scores(out, vpq_null_reasons(out, [s.num_frames for s in stats],
+                                        categories, windows))
 
 
-def _instance_numbers(frames_segments: List[List[dict]]) -> Dict[int, int]:
-    """VIPSeg's STQ driver: ids numbered from 0 by first appearance."""
+def _segment_field(el, key: str, path: str) -> int:
+    """An integer field of a ``segments_info`` entry; errors name the
+    frame's file."""
+    if not isinstance(el, dict) or key not in el:
+        raise ValueError(f'{path}: a segments_info entry has no "{key}" '
+                         f'({el!r})')
+    value = el[key]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f'{path}: segments_info "{key}" must be an '
+                         f'integer, got {value!r}')
+    return value
+
+
+def _instance_numbers(frames_segments: List[tuple]) -> Dict[int, int]:
+    """VIPSeg's STQ driver: ids numbered from 0 by first appearance
+    (``frames_segments``: ``(png path, segments_info)`` per frame)."""
     numbers: Dict[int, int] = {}
-    for segs in frames_segments:
+    for path, segs in frames_segments:
         for el in segs:
-            numbers.setdefault(int(el['id']), len(numbers))
+            numbers.setdefault(_segment_field(el, 'id', path), len(numbers))
     return numbers
 
 
@@ -228,8 +295,8 @@ def eval_stq(args) -> Dict[str, float]:
                          float32_areas=not args.stq_float64)
     for vid, frames in videos:
         frames = list(frames)
-        gnum = _instance_numbers([f[2] for f in frames])
-        pnum = _instance_numbers([f[3] for f in frames])
+        gnum = _instance_numbers([(f[0], f[2]) for f in frames])
+        pnum = _instance_numbers([(f[1], f[3]) for f in frames])
         video = acc.new_video(str(vid))
         for gt_path, pred_path, gsegs, psegs in frames:
             maps = []
@@ -237,14 +304,14 @@ def eval_stq(args) -> Dict[str, float]:
                                         (pred_path, psegs, pnum)):
                 lut = {}
                 for el in segs:
-                    cat = int(el['category_id'])
+                    cat = _segment_field(el, 'category_id', path)
+                    sid = _segment_field(el, 'id', path)
                     if cat < 0 or cat >= num_classes:
                         raise ValueError(
-                            f'{path}: segment {el["id"]} has category {cat},'
+                            f'{path}: segment {sid} has category {cat},'
                             f' beyond the class list (num_classes = '
                             f'{num_classes})')
-                    lut[int(el['id'])] = (cat << shift) + \
-                        numbers[int(el['id'])]
+                    lut[sid] = (cat << shift) + numbers[sid]
                 maps.append(lut)
             g, p, c = pair_table(
                 read_panoptic_png(gt_path), read_panoptic_png(pred_path),
@@ -280,6 +347,7 @@ def _png_stems(folder: str) -> List[str]:
 
 def eval_davis(args) -> Dict[str, float]:
     from mmvidseg.evaluation.functional.davis import (DAVISVideo,
+                                                      davis_null_reasons,
                                                       davis_summarize)
     ann_dir = args.gt
     if osp.isdir(osp.join(ann_dir, 'Annotations', '480p')):
@@ -312,8 +380,8 @@ def eval_davis(args) -> Dict[str, float]:
         if extra:
             raise ValueError(
                 f'{pred_dir}: frame counts differ: the prediction has '
-                f'frames {extra[:3]} that the ground truth ({len(stems)} '
-                f'frames) does not have')
+                f'frames {[osp.join(pred_dir, e + ".png") for e in extra[:3]]}'
+                f' that the ground truth ({len(stems)} frames) does not have')
         video = DAVISVideo(seq)
         for t, stem in enumerate(stems):
             gt_path = osp.join(gt_dir, stem + '.png')
@@ -321,15 +389,20 @@ def eval_davis(args) -> Dict[str, float]:
             if gt.ndim != 2:
                 raise ValueError(f'{gt_path}: expected a palette or index '
                                  f'PNG, got an array of shape {gt.shape}')
+            # every frame is read, as the official reader does: the first
+            # and last are not scored, but a missing, truncated, wrong-size
+            # or out-of-range one stops the evaluation there too
             path = osp.join(pred_dir, stem + '.png')
-            if t == 0 or t == len(stems) - 1:
-                # the first and last frames are not scored (nor read)
-                pred = np.zeros(gt.shape[:2], np.uint8)
-            else:
-                pred = read_png(path)
+            pred = read_png(path)
             video.add_frame(gt, pred, where=path)
+            if t == 0 and pred.size and pred.max() > video.num_objects:
+                raise ValueError(
+                    f'{path}: predicted object id {int(pred.max())} is '
+                    f'higher than the number of objects '
+                    f'({video.num_objects}) in the first ground-truth frame')
         stats.append(video.finish())
-    return davis_summarize(stats)
+    res = davis_summarize(stats)
+    return Scores(res, davis_null_reasons(res, stats))
 
 
 # ------------------------------------------------------------------- YTVIS
@@ -346,7 +419,9 @@ def eval_ytvis(args) -> Dict[str, float]:
 
 # --------------------------------------------------------------------- VID
 def eval_vid(args) -> Dict[str, float]:
-    from mmvidseg.evaluation.functional.vid import VIDAccumulator, coco_bbox_ap
+    from mmvidseg.evaluation.functional.vid import (VIDAccumulator,
+                                                    check_detection,
+                                                    coco_bbox_ap)
     gt = load_json(args.gt)
     images = _require(gt, 'images', args.gt)
     cats = {c['id'] for c in _require(gt, 'categories', args.gt)}
@@ -365,10 +440,7 @@ def eval_vid(args) -> Dict[str, float]:
                              f'images)')
     dets: Dict = {}
     for n, r in enumerate(results):
-        for key in ('image_id', 'category_id', 'bbox', 'score'):
-            if key not in r:
-                raise ValueError(f'{args.pred}: detection {n} has no '
-                                 f'"{key}"')
+        check_detection(r, n, args.pred)
         if r['image_id'] not in image_ids:
             raise ValueError(f'{args.pred}: detection {n} is for image '
                              f'{r["image_id"]}, which is not in the ground '
@@ -407,17 +479,63 @@ def _group_by_sequence(names: List[str]) -> Dict[str, List[str]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
-def eval_dvpq(args) -> Dict[str, float]:
-    from mmvidseg.evaluation.functional.dvpq import (CITYSCAPES_DVPS_THINGS,
-                                                     DVPQAccumulator)
+def _frames_by_name(folder: str, names: List[str], what: str) -> Dict:
+    """``{'<sequence>_<frame>': path}`` of PNG files named
+    ``<sequence>_<frame>_...png`` (the first two ``_`` fields, as the
+    Cityscapes-DVPS file names and ViP-DeepLab's outputs have them)."""
+    out: Dict[str, str] = {}
+    for name in sorted(names):
+        path = osp.join(folder, name)
+        parts = osp.splitext(name)[0].split('_')
+        if len(parts) < 2 or not parts[0] or not parts[1]:
+            raise ValueError(f'{path}: cannot tell the sequence and frame of '
+                             f'this {what} file (expected a name '
+                             f'"<sequence>_<frame>_....png")')
+        key = '_'.join(parts[:2])
+        if key in out:
+            raise ValueError(f'{path}: a second {what} file for frame {key} '
+                             f'(the first: {out[key]})')
+        out[key] = path
+    return out
+
+
+def _match_frames(gt: Dict[str, str], pred: Dict[str, str], folder: str,
+                  what: str) -> None:
+    """Every ground-truth frame has a prediction and every prediction a
+    ground-truth frame (by name), else an error naming the file."""
+    extra = sorted(set(pred) - set(gt))
+    missing = sorted(set(gt) - set(pred))
+    if not extra and not missing:
+        return
+    seq = (extra or missing)[0].split('_')[0]
+    counts = (f'sequence {seq} has '
+              f'{sum(k.split("_")[0] == seq for k in pred)} {what} frames, '
+              f'the ground truth has '
+              f'{sum(k.split("_")[0] == seq for k in gt)}')
+    if extra:
+        raise ValueError(
+            f'{pred[extra[0]]}: a {what} file for frame {extra[0]}, which '
+            f'the ground truth does not have (renamed or extra?); {counts}'
+            + (f'; frames without one: {missing[:3]}' if missing else ''))
+    raise ValueError(
+        f'{osp.join(folder, missing[0] + "_*.png")}: no {what} file for '
+        f'the ground-truth frame {gt[missing[0]]}: {counts}')
+
+
+def _dvps_files(args):
+    """Ground-truth and predicted files of every frame, by name."""
     for folder in (args.gt, args.pred, args.pred_depth or args.pred):
         if not osp.isdir(folder):
             raise FileNotFoundError(f'{folder}: folder not found')
-    gt_files = sorted(os.listdir(args.gt))
-    gts = _group_by_sequence(
-        [f for f in gt_files if f.endswith('_gtFine_instanceTrainIds.png')])
-    depth_gts = _group_by_sequence(
-        [f for f in gt_files if f.endswith('_depth.png')])
+    gt_files = os.listdir(args.gt)
+    gts = _frames_by_name(args.gt, [
+        f for f in gt_files if f.endswith('_gtFine_instanceTrainIds.png')
+    ], 'ground-truth panoptic')
+    if not gts:
+        raise ValueError(f'{args.gt}: no *_gtFine_instanceTrainIds.png files')
+    depth_gts = _frames_by_name(
+        args.gt, [f for f in gt_files if f.endswith('_depth.png')],
+        'ground-truth depth')
     pred_files = [f for f in os.listdir(args.pred) if f.endswith('.png')]
     depth_dir = args.pred_depth or args.pred
     if osp.abspath(depth_dir) == osp.abspath(args.pred):
@@ -427,36 +545,41 @@ def eval_dvpq(args) -> Dict[str, float]:
         depth_files = [
             f for f in os.listdir(depth_dir) if f.endswith('.png')
         ]
-    preds = _group_by_sequence(pred_files)
-    depth_preds = _group_by_sequence(depth_files)
-    if not gts:
-        raise ValueError(f'{args.gt}: no *_gtFine_instanceTrainIds.png files')
+    preds = _frames_by_name(args.pred, pred_files, 'predicted')
+    _match_frames(gts, preds, args.pred, 'predicted')
+    depth_preds = _frames_by_name(depth_dir, depth_files, 'predicted depth')
+    return gts, preds, depth_gts, depth_preds, depth_dir
+
+
+def _read_depth(path: str, shape) -> np.ndarray:
+    depth = read_png(path)
+    if depth.shape != tuple(shape):
+        raise ValueError(f'{path}: expected a single-channel depth PNG of '
+                         f'shape {tuple(shape)} (the panoptic one), got '
+                         f'shape {depth.shape}')
+    return depth
+
+
+def eval_dvpq(args) -> Dict[str, float]:
+    from mmvidseg.evaluation.functional.dvpq import (CITYSCAPES_DVPS_THINGS,
+                                                     DVPQAccumulator,
+                                                     dvpq_null_reasons)
+    gts, preds, depth_gts, depth_preds, depth_dir = _dvps_files(args)
     thresholds = args.depth_thresholds or [0.5, 0.25, 0.1]
     use_depth = any(t > 0 for t in thresholds)
+    if use_depth:
+        _match_frames(gts, depth_gts, args.gt, 'ground-truth depth')
+        _match_frames(gts, depth_preds, depth_dir, 'predicted depth')
     windows = args.windows or [1, 2, 3, 4]
     num_classes = args.num_classes or 19
     things = CITYSCAPES_DVPS_THINGS if args.thing_classes is None else \
         args.thing_classes
     acc = DVPQAccumulator(num_classes, things, windows, thresholds)
-    for seq, names in gts.items():
-        p = preds.get(seq, [])
-        if len(p) != len(names):
-            raise ValueError(
-                f'{args.pred}: sequence {seq} has {len(p)} predicted frames, '
-                f'the ground truth has {len(names)}')
-        dg = depth_gts.get(seq, [])
-        dp = depth_preds.get(seq, [])
-        if use_depth and len(dg) != len(names):
-            raise ValueError(f'{args.gt}: sequence {seq} has {len(dg)} depth '
-                             f'files for {len(names)} frames')
-        if use_depth and len(dp) != len(names):
-            raise ValueError(
-                f'{depth_dir}: sequence {seq} has {len(dp)} predicted depth '
-                f'files, the ground truth has {len(names)} frames')
+    for seq, keys in _group_by_sequence(list(gts)).items():
         video = acc.new_video(seq)
-        for t, name in enumerate(names):
-            gt = read_png(osp.join(args.gt, name)).astype(np.int64)
-            pred_path = osp.join(args.pred, p[t])
+        for key in keys:
+            gt = read_png(gts[key]).astype(np.int64)
+            pred_path = preds[key]
             rgb = read_png(pred_path)
             if rgb.ndim != 3 or rgb.shape[2] < 2:
                 raise ValueError(f'{pred_path}: expected an RGB panoptic PNG '
@@ -465,15 +588,17 @@ def eval_dvpq(args) -> Dict[str, float]:
             pred = rgb[..., 0].astype(np.int64) * 1000 + rgb[..., 1]
             depth = (None, None)
             if use_depth:
-                depth = (read_png(osp.join(args.gt, dg[t])),
-                         read_png(osp.join(depth_dir, dp[t])))
+                depth = (_read_depth(depth_gts[key], gt.shape),
+                         _read_depth(depth_preds[key], gt.shape))
             video.add_frame(gt, pred, *depth, where=pred_path)
         acc.add(video.finish())
     res = acc.compute()
     keys = ['DVPQ', 'DVPQ_th', 'DVPQ_st'] + [
         f'DVPQ@{k}@{float(t)}' for k in windows for t in thresholds
     ]
-    return {k: res[k] for k in keys}
+    out = {k: res[k] for k in keys}
+    return Scores(out, dvpq_null_reasons(out, acc.stats, num_classes, things,
+                                         windows, thresholds))
 
 
 # --------------------------------------------------------------------- VSS
@@ -489,7 +614,8 @@ def _video_list(root: str, split_file: str = None) -> List[str]:
 
 
 def eval_vss(args) -> Dict[str, float]:
-    from mmvidseg.evaluation.functional.vss import VSSAccumulator
+    from mmvidseg.evaluation.functional.vss import (VSSAccumulator,
+                                                    vss_null_reasons)
     data = osp.join(args.gt, 'data')
     if not osp.isdir(data):
         raise FileNotFoundError(f'{data}: folder not found')
@@ -513,22 +639,29 @@ def eval_vss(args) -> Dict[str, float]:
             if extra:
                 raise ValueError(
                     f'{pred_dir}: frame counts differ: the prediction has '
-                    f'{extra[:3]} that the ground truth ({len(names)} '
-                    f'frames) does not have')
+                    f'{[osp.join(pred_dir, e) for e in extra[:3]]} that the '
+                    f'ground truth ({len(names)} frames) does not have')
 
-        def frames(mask_dir=mask_dir, pred_dir=pred_dir, names=names):
-            for name in names:
+        def frames(mask_dir=mask_dir, pred_dir=pred_dir, names=names,
+                   video=video):
+            for t, name in enumerate(names):
                 gt = read_png(osp.join(mask_dir, name))
                 path = osp.join(pred_dir, name)
                 pred = read_png(path)
                 if pred.ndim != 2:
                     raise ValueError(f'{path}: expected an index PNG, got '
                                      f'shape {pred.shape}')
-                yield gt, pred
+                yield gt, pred, f'{path}: {video} frame {t}'
 
         acc.add_video(frames(), name=video)
     res = acc.compute()
-    return {k: res[k] for k in ('mIoU', 'mVC8', 'mVC16')}
+    out = {k: res[k] for k in ('mIoU', 'mVC8', 'mVC16')}
+    # the three keys stay the only ones: reasons go to stderr
+    reasons = vss_null_reasons(out, [s.num_frames for s in acc.stats],
+                               (8, 16))
+    for key, reason in reasons.items():
+        print(f'note: {key} is null: {reason}', file=sys.stderr)
+    return Scores(out, reasons, reasons_in_json=False)
 
 
 # -------------------------------------------------------------------- PSNR
@@ -542,6 +675,34 @@ def _image_files(folder: str) -> List[str]:
     return sorted(out)
 
 
+def _psnr_mask(args, rel: str, shape) -> np.ndarray:
+    """The motion mask of frame ``rel`` as an (H, W) bool map."""
+    path = osp.join(args.masks, osp.splitext(rel)[0] + '.png')
+    mask = read_png(path) > 0
+    if mask.ndim == 3:
+        mask = mask.any(-1)
+    if mask.shape != tuple(shape[:2]):
+        raise ValueError(f'{path}: mask shape {mask.shape} differs from the '
+                         f'frame size {tuple(shape[:2])}')
+    return mask
+
+
+def _psnr_reasons(scores: Dict[str, List[float]]) -> Dict[str, str]:
+    reasons = {}
+    for key, values in scores.items():
+        values = np.asarray(values, np.float64)
+        inf, nan = int(np.isinf(values).sum()), int(np.isnan(values).sum())
+        if key.startswith('PSNR') and inf:
+            reasons[key] = (f'infinite: {inf} of {len(values)} frames equal '
+                            f'the ground truth' +
+                            (' on their mask' if 'masked' in key else '') +
+                            ' (PSNR = inf), so the mean is infinite')
+        if nan:
+            reasons[key] = (f'{nan} of {len(values)} frames have an empty '
+                            f'motion mask (NaN), so the mean is NaN')
+    return reasons
+
+
 def eval_psnr(args) -> Dict[str, float]:
     try:
         from mmvidseg.evaluation.functional.psnr_ssim import psnr, ssim
@@ -553,31 +714,38 @@ def eval_psnr(args) -> Dict[str, float]:
     if not files:
         raise ValueError(f'{args.gt}: no frames')
     pred_files = set(_image_files(args.pred))
-    if len(pred_files) != len(files):
-        raise ValueError(f'{args.pred}: frame counts differ: '
-                         f'{len(pred_files)} predicted frames, '
-                         f'{len(files)} ground-truth frames')
+    missing = [f for f in files if f not in pred_files]
+    extra = sorted(pred_files - set(files))
+    if missing or extra:
+        bad = osp.join(args.pred, (missing or extra)[0])
+        raise ValueError(
+            f'{bad}: frame counts differ: {len(pred_files)} predicted '
+            f'frames, {len(files)} ground-truth frames; ' +
+            (f'no prediction for {missing[:3]}' if missing else
+             f'predicted frames not in the ground truth: {extra[:3]}'))
     scores: Dict[str, List[float]] = {'PSNR': [], 'SSIM': []}
     if args.masks:
         scores.update({'PSNR_masked': [], 'SSIM_masked': []})
     for rel in files:
         gt = read_png(osp.join(args.gt, rel))
-        pred = read_png(osp.join(args.pred, rel))
+        pred_path = osp.join(args.pred, rel)
+        pred = read_png(pred_path)
         if pred.shape != gt.shape:
-            raise ValueError(f'{osp.join(args.pred, rel)}: shape '
-                             f'{pred.shape} differs from the ground truth '
-                             f'{gt.shape}')
-        scores['PSNR'].append(float(psnr(pred, gt)))
-        scores['SSIM'].append(float(ssim(pred, gt)))
-        if args.masks:
-            mask = read_png(
-                osp.join(args.masks,
-                         osp.splitext(rel)[0] + '.png')) > 0
-            if mask.ndim == 3:
-                mask = mask.any(-1)
-            scores['PSNR_masked'].append(float(psnr(pred, gt, mask=mask)))
-            scores['SSIM_masked'].append(float(ssim(pred, gt, mask=mask)))
-    return {k: float(np.mean(v)) for k, v in scores.items()}
+            raise ValueError(f'{pred_path}: shape {pred.shape} differs from '
+                             f'the ground truth {gt.shape}')
+        mask = _psnr_mask(args, rel, gt.shape) if args.masks else None
+        try:
+            scores['PSNR'].append(float(psnr(pred, gt)))
+            scores['SSIM'].append(float(ssim(pred, gt)))
+            if mask is not None:
+                scores['PSNR_masked'].append(float(psnr(pred, gt,
+                                                        mask=mask)))
+                scores['SSIM_masked'].append(float(ssim(pred, gt,
+                                                        mask=mask)))
+        except ValueError as e:
+            raise ValueError(f'{pred_path}: {e}') from None
+    return Scores({k: float(np.mean(v)) for k, v in scores.items()},
+                  _psnr_reasons(scores))
 
 
 METRICS = {

@@ -496,6 +496,24 @@ def davis_summarize(stats: Iterable[DAVISVideoStats]) -> Dict[str, float]:
     }
 
 
+def davis_null_reasons(result: Dict[str, float],
+                       stats: Iterable[DAVISVideoStats]) -> Dict[str, str]:
+    """Why each NaN score of :func:`davis_summarize` is NaN.
+
+    Returns:
+        dict: Key -> a sentence, for the NaN keys only.
+    """
+    stats = list(stats)
+    if sum(s.j.shape[0] for s in stats) == 0:
+        reason = ('no object to score: the first ground-truth frame of every '
+                  'sequence is empty (the objects are the ids of the first '
+                  'frame)')
+    else:
+        reason = ('every scored frame of every object is NaN (no frame '
+                  'between the first and the last)')
+    return {k: reason for k, v in result.items() if np.isnan(v)}
+
+
 class DAVISAccumulator:
     """Accumulate sequences and report DAVIS 2017 semi-supervised J&F.
 

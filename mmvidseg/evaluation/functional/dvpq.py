@@ -276,6 +276,65 @@ def dvpq_summarize(stats: Iterable[DVPQVideoStats],
     return out
 
 
+def _no_tp_reason(tp: np.ndarray, sel: np.ndarray, noun: str, k: int,
+                  lam: float) -> str:
+    absent = np.flatnonzero(sel & (tp == 0)).tolist()
+    shown = ', '.join(str(c) for c in absent[:10]) + (
+        ', ...' if len(absent) > 10 else '')
+    many = len(absent) != 1
+    return (f'{noun}{"es" if many else ""} {shown} '
+            f'{"have" if many else "has"} no '
+            f'true positive at window {k}, depth threshold {lam} (absent '
+            f'or never matched): PQ = 0/0, and with the official epsilon '
+            f'= 0 the class mean is NaN')
+
+
+def dvpq_null_reasons(result: Dict, stats: Sequence[DVPQVideoStats],
+                      num_classes: int = 19,
+                      thing_classes: Sequence[int] = CITYSCAPES_DVPS_THINGS,
+                      windows: Sequence[int] = DVPQ_WINDOWS,
+                      depth_thresholds: Sequence[float] = (
+                          DVPQ_DEPTH_THRESHOLDS)) -> Dict[str, str]:
+    """Why each NaN score of :func:`dvpq_summarize` is NaN.
+
+    Returns:
+        dict: Key of ``result`` -> a sentence, for its NaN keys only.
+    """
+    things = np.zeros(num_classes, bool)
+    things[list(thing_classes)] = True
+    longest = max((s.num_frames for s in stats), default=0)
+    reasons: Dict[str, str] = {}
+    nulls: Dict[str, List[str]] = {'': [], '_th': [], '_st': []}
+    for k in windows:
+        for lam in depth_thresholds:
+            lam = float(lam)
+            tp = sum((s.sums[int(k), lam][1, :num_classes] for s in stats),
+                     np.zeros(num_classes))
+            for suffix, sel, noun in (('', np.ones(num_classes, bool),
+                                       'class'), ('_th', things,
+                                                  'thing class'),
+                                      ('_st', ~things, 'stuff class')):
+                key = f'DVPQ{suffix}@{k}@{lam}'
+                if key not in result or not np.isnan(result[key]):
+                    continue
+                nulls[suffix].append(key)
+                if longest < k:
+                    reasons[key] = (f'no window of {k} frames: every '
+                                    f'sequence is shorter (the longest has '
+                                    f'{longest} frames)')
+                elif not sel.any():
+                    reasons[key] = f'the class list has no {noun}'
+                else:
+                    reasons[key] = _no_tp_reason(tp, sel, noun, k, lam)
+    for suffix, keys in nulls.items():
+        key = f'DVPQ{suffix}'
+        if keys and key in result and np.isnan(result[key]):
+            reasons[key] = ('the mean over the window sizes and depth '
+                            'thresholds includes the null ' +
+                            ', '.join(keys))
+    return reasons
+
+
 class DVPQAccumulator:
     """Accumulate sequences and report DVPQ (Cityscapes-DVPS defaults).
 

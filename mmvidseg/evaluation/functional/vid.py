@@ -26,6 +26,7 @@ Each frame is reduced to one (class, score, matched) triple per detection
 and the classes of its ground-truth boxes, so memory grows with the number
 of boxes only.
 """
+import math
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
@@ -141,6 +142,11 @@ def vid_frame(stats: VIDStats,
                          f'{len(gt_labels)} labels')
     if (pred_labels < 0).any() or (gt_labels < 0).any():
         raise ValueError(f'{where}: negative class ids')
+    for name, arr in (('predicted box', pred_boxes),
+                      ('predicted score', pred_scores),
+                      ('ground-truth box', gt_boxes)):
+        if not np.isfinite(arr).all():
+            raise ValueError(f'{where}: a {name} is not finite (NaN or inf)')
     order = _devkit_order(pred_labels, pred_scores)
     labels, scores = pred_labels[order], pred_scores[order]
     match = np.zeros(len(order), np.int8)
@@ -159,6 +165,42 @@ def vid_frame(stats: VIDStats,
     stats.det_matches.append(match)
     stats.gt_labels.append(gt_labels)
     stats.num_frames += 1
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_detection(det, n: int, where: str) -> None:
+    """Check detection ``n`` of a COCO-style results list: ``image_id``,
+    ``category_id``, ``bbox`` (4 finite numbers ``x, y, w, h``, ``w, h >=
+    0``) and ``score`` (a finite number).
+
+    Raises:
+        ValueError: Naming ``where`` (the results file) and the entry.
+    """
+    if not isinstance(det, dict):
+        raise ValueError(f'{where}: detection {n} is not a JSON object: '
+                         f'{det!r}')
+    for key in ('image_id', 'category_id', 'bbox', 'score'):
+        if key not in det:
+            raise ValueError(f'{where}: detection {n} has no "{key}"')
+    for key in ('image_id', 'category_id'):
+        if not isinstance(det[key], (int, str)) or isinstance(det[key], bool):
+            raise ValueError(f'{where}: detection {n} has {key} '
+                             f'{det[key]!r}; expected an id')
+    box = det['bbox']
+    if not (isinstance(box, list) and len(box) == 4
+            and all(_is_number(v) and math.isfinite(v) for v in box)):
+        raise ValueError(f'{where}: detection {n} has bbox {box!r}; '
+                         f'expected 4 finite numbers [x, y, w, h]')
+    if box[2] < 0 or box[3] < 0:
+        raise ValueError(f'{where}: detection {n} has bbox {box!r} with a '
+                         f'negative width or height')
+    score = det['score']
+    if not _is_number(score) or not math.isfinite(score):
+        raise ValueError(f'{where}: detection {n} has score {score!r}; '
+                         f'expected a finite number')
 
 
 def voc_ap(rec: np.ndarray, prec: np.ndarray) -> float:

@@ -323,7 +323,15 @@ class VPQVideo:
     def _listed(self, seg: Mapping, where: str,
                 side: str) -> Tuple[int, int]:
         """The id and category index of a ``segments_info`` entry."""
-        sid = int(seg['id'])
+        for key in ('id', 'category_id'):
+            if not isinstance(seg, Mapping) or key not in seg:
+                raise ValueError(f'{where}: a {side} segments_info entry has '
+                                 f'no "{key}" ({seg!r})')
+        try:
+            sid = int(seg['id'])
+        except (TypeError, ValueError):
+            raise ValueError(f'{where}: {side} segment id {seg["id"]!r} is '
+                             f'not an integer') from None
         if sid == VOID:
             raise ValueError(f'{where}: {side} segment id 0 is reserved for '
                              f'VOID')
@@ -347,6 +355,9 @@ class VPQVideo:
         pos: Dict[int, int] = {}
         for seg in gt_segments:
             sid, cat = self._listed(seg, where, 'ground-truth')
+            if 'area' not in seg:
+                raise ValueError(f'{where}: ground-truth segment {sid} has '
+                                 f'no "area" in its segments_info')
             crowd = 1 if seg.get('iscrowd', 0) == 1 else 0
             if sid in pos:
                 gt_area[pos[sid]] += int(seg['area'])
@@ -554,6 +565,50 @@ def vpq_summarize(stats: Iterable[VPQVideoStats],
         out[f'VPQ{suffix}'] = float(np.mean(vals))
     out['per_window'] = total
     return out
+
+
+def vpq_null_reasons(result: Mapping, num_frames: Sequence[int], categories,
+                     windows: Sequence[int] = VIPSEG_WINDOWS,
+                     prefix: str = 'VPQ') -> Dict[str, str]:
+    """Why each NaN score of :func:`vpq_summarize` is NaN.
+
+    Args:
+        result (Mapping): The output of :func:`vpq_summarize`.
+        num_frames (Sequence[int]): The number of frames of each video.
+        categories: The category list (see :class:`VPQVideo`).
+        windows (Sequence[int]): The window sizes of ``result``.
+        prefix (str): Name of the metric in the keys. Defaults to 'VPQ'.
+
+    Returns:
+        dict: Key of ``result`` -> a sentence, for its NaN keys only.
+    """
+    _, isthing = _category_index(categories)
+    longest = max(num_frames, default=0)
+    reasons: Dict[str, str] = {}
+    for suffix, subset, noun in (('', None, 'class'), ('_th', True,
+                                                       'thing class'),
+                                 ('_st', False, 'stuff class')):
+        nulls = []
+        for k in windows:
+            key = f'{prefix}{suffix}@{k}'
+            if key not in result or not np.isnan(result[key]):
+                continue
+            nulls.append(key)
+            if longest < k:
+                reasons[key] = (f'no window of {k} frames: every video is '
+                                f'shorter (the longest has {longest} '
+                                f'frames)')
+            elif subset is not None and not np.any(isthing == subset):
+                reasons[key] = f'the category list has no {noun}'
+            else:
+                reasons[key] = (f'no {noun} has a ground-truth or predicted '
+                                f'segment in any window of {k} frames (TP '
+                                f'+ FP + FN = 0 for every {noun})')
+        key = f'{prefix}{suffix}'
+        if nulls and key in result and np.isnan(result[key]):
+            reasons[key] = ('the mean over the window sizes includes the '
+                            'null ' + ', '.join(nulls))
+    return reasons
 
 
 class VPQAccumulator:

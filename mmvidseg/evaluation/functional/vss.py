@@ -24,7 +24,7 @@ changes in the current window is kept per pixel.
 """
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import Dict, Iterable, List, Mapping, Sequence, Tuple
 
 import numpy as np
 
@@ -102,10 +102,12 @@ class VSSVideoState:
         self._pred_changes = {}
         self._vc: Dict[int, List[float]] = {n: [] for n in self.windows}
 
-    def add(self, gt: np.ndarray, pred: np.ndarray) -> None:
-        """Add the next frame's (H, W) ground truth and prediction."""
+    def add(self, gt: np.ndarray, pred: np.ndarray, where: str = '') -> None:
+        """Add the next frame's (H, W) ground truth and prediction;
+        ``where`` names the frame (its file) in error messages (default:
+        ``'<video name> frame <n>'``)."""
         gt, pred = np.asarray(gt), np.asarray(pred)
-        where = f'{self.name} frame {self.num_frames}'
+        where = where or f'{self.name} frame {self.num_frames}'
         self.confusion += confusion_matrix(gt, pred, self.num_classes, where)
         if self._prev is not None:
             if gt.shape != self._prev[0].shape:
@@ -158,7 +160,8 @@ def vss_video_stats(frames: Iterable[Tuple[np.ndarray, np.ndarray]],
 
     Args:
         frames (Iterable[Tuple[np.ndarray, np.ndarray]]): ``(gt, pred)``
-            class-id maps of shape (H, W), in temporal order.
+            class-id maps of shape (H, W), in temporal order, or ``(gt,
+            pred, where)`` with ``where`` naming the frame in errors.
         num_classes (int): Number of classes C.
         windows (Sequence[int]): VC window sizes n. Defaults to (8, 16).
         name (str): Video name, for error messages.
@@ -167,8 +170,8 @@ def vss_video_stats(frames: Iterable[Tuple[np.ndarray, np.ndarray]],
         VSSVideoStats: Confusion matrix and per-window VC values.
     """
     state = VSSVideoState(num_classes, windows, name)
-    for gt, pred in frames:
-        state.add(gt, pred)
+    for frame in frames:
+        state.add(*frame)
     return state.finish()
 
 
@@ -208,6 +211,39 @@ def vss_summarize(stats: Iterable[VSSVideoStats],
         ok = values[~np.isnan(values)]
         result[f'mVC{n}'] = float(ok.mean()) if ok.size else float('nan')
     return result
+
+
+def vss_null_reasons(result: Mapping, num_frames: Sequence[int],
+                     windows: Sequence[int] = (8, 16)) -> Dict[str, str]:
+    """Why each NaN score of :func:`vss_summarize` is NaN.
+
+    Args:
+        result (Mapping): Its output (``mIoU`` and ``mVC<n>``; values in
+            percent are fine).
+        num_frames (Sequence[int]): The number of frames of each video.
+        windows (Sequence[int]): The VC window sizes.
+
+    Returns:
+        dict: Key -> a sentence, for the NaN keys only.
+    """
+    reasons: Dict[str, str] = {}
+    if 'mIoU' in result and np.isnan(result['mIoU']):
+        reasons['mIoU'] = ('no pixel is counted: every ground-truth value is '
+                           'outside the class list (void)')
+    longest = max(num_frames, default=0)
+    for n in windows:
+        key = f'mVC{n}'
+        if key not in result or not np.isnan(result[key]):
+            continue
+        if longest <= n:
+            reasons[key] = (f'no window of {n} frames: the official loop '
+                            f'scores the windows that end before the last '
+                            f'frame, so a video needs more than {n} frames '
+                            f'(the longest has {longest})')
+        else:
+            reasons[key] = (f'in every window of {n} frames the ground truth '
+                            f'changes at every pixel (no pixel to score)')
+    return reasons
 
 
 class VSSAccumulator:

@@ -45,6 +45,7 @@ How it is computed (same numbers, not the same steps):
   The tests compare them with pycocotools' ``COCOeval`` fed with the same
   IoUs on many random cases (to 1e-12; bit-identical in practice).
 """
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Dict, Hashable, List, Optional, Sequence, Tuple
@@ -935,6 +936,32 @@ def _json_stats(items: List[tuple], where: str) -> List[YTVISVideoStats]:
     return _video_stats(items, masks, area, pairs)
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_result(r, n: int, where: str) -> None:
+    """Check the fields of result ``n`` of a results list; errors name the
+    file (``where``) and the entry."""
+    if not isinstance(r, dict):
+        raise ValueError(f'{where}: result {n} is not a JSON object: {r!r}')
+    for key in ('video_id', 'category_id', 'score', 'segmentations'):
+        if key not in r:
+            raise ValueError(f'{where}: result {n} has no "{key}"')
+    for key in ('video_id', 'category_id'):
+        if not isinstance(r[key], (int, str)) or isinstance(r[key], bool):
+            raise ValueError(f'{where}: result {n} has {key} {r[key]!r}; '
+                             f'expected an id')
+    score = r['score']
+    if not _is_number(score) or not math.isfinite(score) or score < 0:
+        raise ValueError(f'{where}: result {n} has score {score!r}; a score '
+                         f'must be a finite number >= 0')
+    if not isinstance(r['segmentations'], list):
+        raise ValueError(f'{where}: result {n} has segmentations of type '
+                         f'{type(r["segmentations"]).__name__}; expected a '
+                         f'list (one RLE or null per frame)')
+
+
 def ytvis_evaluate(gt: dict, results: List[dict], where: str = '') -> Dict:
     """Score a YouTube-VIS results list against a ground-truth dict.
 
@@ -958,9 +985,7 @@ def ytvis_evaluate(gt: dict, results: List[dict], where: str = '') -> Dict:
     if not isinstance(results, list) or not results:
         raise ValueError(f'{where}: the results must be a non-empty list')
     for n, r in enumerate(results):
-        for key in ('video_id', 'category_id', 'score', 'segmentations'):
-            if key not in r:
-                raise ValueError(f'{where}: result {n} has no "{key}"')
+        _check_result(r, n, where)
         if r['video_id'] not in videos:
             raise ValueError(f'{where}: result {n} is for video '
                              f'{r["video_id"]}, which is not in the ground '

@@ -4,7 +4,8 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from mmvidseg.registry import METRICS
-from ..functional.davis import DAVISVideo, DAVISVideoStats, davis_summarize
+from ..functional.davis import (DAVISVideo, DAVISVideoStats,
+                                davis_null_reasons, davis_summarize)
 from .video_stream_metric import (VideoStreamMetric, frame_field, frame_meta,
                                   instance_field, pixel_map)
 
@@ -83,3 +84,7 @@ class DAVISMetric(VideoStreamMetric):
         """``J&F``, ``J-Mean``, ``J-Recall``, ``J-Decay``, ``F-Mean``,
         ``F-Recall``, ``F-Decay`` (fractions, as the official CSV)."""
         return davis_summarize(results)
+
+    def null_reasons_of(self, metrics: Dict[str, float],
+                        stats: List) -> Dict[str, str]:
+        return davis_null_reasons(metrics, stats)

@@ -5,7 +5,8 @@ import numpy as np
 
 from mmvidseg.registry import METRICS
 from ..functional.dvpq import (DVPQ_DEPTH_THRESHOLDS, DVPQ_WINDOWS, DVPQVideo,
-                               DVPQVideoStats, dvpq_summarize)
+                               DVPQVideoStats, dvpq_null_reasons,
+                               dvpq_summarize)
 from .video_stream_metric import PanopticVideoMetric, frame_field, pixel_map
 
 
@@ -87,3 +88,11 @@ class DVPSMetric(PanopticVideoMetric):
             for t in self.depth_thresholds
         ]
         return {k: float(res[k]) for k in keys}
+
+    def null_reasons_of(self, metrics: Dict[str, float],
+                        stats: List) -> Dict[str, str]:
+        """Classes without a true positive, windows longer than every
+        sequence."""
+        return dvpq_null_reasons(metrics, stats, self.num_classes,
+                                 self.thing_classes, self.windows,
+                                 self.depth_thresholds)

@@ -104,6 +104,28 @@ def thing_class_ids(given: Optional[Sequence[int]],
     return [classes.index(c) for c in dataset_meta['thing_classes']]
 
 
+#: Metainfo keys of a frame's files, in the order error messages name them
+#: (the annotation first: it fixes the shapes and ids being checked).
+FRAME_PATH_KEYS = ('seg_map_path', 'pan_map_path', 'mask_path', 'img_path')
+
+
+def frame_where(meta: dict, video_id, frame_id) -> str:
+    """How error messages name a frame: its annotation (or image) file
+    when the metainfo has one, and the video (``video_name`` when there
+    is one, else ``video_id``) and frame.
+
+    Example:
+        >>> frame_where(dict(seg_map_path='v/mask/3.png'), 'v', 3)
+        'v/mask/3.png (video v frame 3)'
+    """
+    name = f'video {meta.get("video_name", video_id)} frame {frame_id}'
+    for key in FRAME_PATH_KEYS:
+        path = meta.get(key)
+        if isinstance(path, str) and path:
+            return f'{path} ({name})'
+    return name
+
+
 def _sort_key(key) -> Tuple[str, Any]:
     return (type(key).__name__, key)
 
@@ -157,6 +179,9 @@ class VideoStreamMetric(BaseMetric):
             if outfile_prefix is not None else None
         self._records: List = []
         self._open: Dict[Any, Any] = {}
+        #: After :meth:`evaluate` on the main process: why each NaN metric
+        #: is NaN (metric name -> a sentence), where the metric knows.
+        self.null_reasons: Dict[str, str] = {}
 
     @abstractmethod
     def new_video(self, video_id, frame) -> Any:
@@ -206,7 +231,7 @@ class VideoStreamMetric(BaseMetric):
             raise ValueError(
                 f'video {video_id}: got frame {frame_id} after '
                 f'{state.num_frames} frames; frames must arrive in order')
-        self.add_frame(state, frame, f'video {video_id} frame {frame_id}')
+        self.add_frame(state, frame, frame_where(meta, video_id, frame_id))
         if state.num_frames == length:
             self.results.append((video_id, self.finish_video(state)))
             del self._open[video_id]
@@ -216,14 +241,30 @@ class VideoStreamMetric(BaseMetric):
         through ``collect_device``."""
         return collect_results(items, _NO_LIMIT, self.collect_device)
 
+    def null_reasons_of(self, metrics: Dict[str, float],
+                        stats: List) -> Dict[str, str]:
+        """Why the NaN values of ``metrics`` are NaN (metric name -> a
+        sentence), from the per-video ``stats`` they came from. The base
+        class gives none (``tools/test.py`` then prints a generic one)."""
+        return {}
+
     def _reduce(self, results: List) -> Dict[str, float]:
-        """Sort the gathered ``(video id, statistics)`` and score them."""
+        """Sort the gathered ``(video id, statistics)`` and score them;
+        the reasons of NaN scores go to ``self.null_reasons``."""
         results.sort(key=lambda r: _sort_key(r[0]))
         ids = [r[0] for r in results]
         if len(set(ids)) != len(ids):
             raise ValueError('a video was evaluated twice (by two ranks or '
                              'two passes)')
-        return self.compute_metrics([r[1] for r in results])
+        stats = [r[1] for r in results]
+        metrics = self.compute_metrics(stats)
+        nan = {k for k, v in metrics.items()
+               if isinstance(v, float) and np.isnan(v)}
+        self.null_reasons = {
+            k: v for k, v in self.null_reasons_of(metrics, stats).items()
+            if k in nan
+        } if nan else {}
+        return metrics
 
     def evaluate(self, size: int = 0) -> dict:
         """Gather the per-video statistics (and submission records) of all
@@ -246,9 +287,14 @@ class VideoStreamMetric(BaseMetric):
                 print_log(f'{type(self).__name__}: {self.submission_format} '
                           f'submission files written to '
                           f'{self.outfile_prefix}', logger='current')
+            self.null_reasons = {}
             metrics = {} if self.format_only else self._reduce(results)
             if self.prefix:
                 metrics = {f'{self.prefix}/{k}': v for k, v in metrics.items()}
+                self.null_reasons = {
+                    f'{self.prefix}/{k}': v
+                    for k, v in self.null_reasons.items()
+                }
             out = [metrics]
         else:
             out = [None]

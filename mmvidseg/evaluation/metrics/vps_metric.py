@@ -6,7 +6,7 @@ import numpy as np
 from mmvidseg.registry import METRICS
 from ..functional.stq import STQVideo, stq_summarize
 from ..functional.vpq import (VIPSEG_WINDOWS, VPQVideo, pair_table,
-                              vpq_summarize)
+                              vpq_null_reasons, vpq_summarize)
 from .video_stream_metric import PanopticVideoMetric
 
 #: Submission formats :class:`VPSMetric` writes.
@@ -189,3 +189,13 @@ class VPSMetric(PanopticVideoMetric):
             for k in ('STQ', 'AQ', 'SQ'):
                 out[k] = float(res[k])
         return out
+
+    def null_reasons_of(self, metrics: Dict[str, float],
+                        stats: List[dict]) -> Dict[str, str]:
+        """VPQ: windows longer than every video, subsets without
+        classes."""
+        if 'VPQ' not in self.metrics:
+            return {}
+        return vpq_null_reasons(metrics,
+                                [s['vpq'].num_frames for s in stats],
+                                self.categories, self.windows)

@@ -5,7 +5,7 @@ import numpy as np
 from mmengine.logging import MMLogger
 
 from mmvidseg.registry import METRICS
-from ..functional.vss import VSSVideoState, vss_summarize
+from ..functional.vss import VSSVideoState, vss_null_reasons, vss_summarize
 from .video_stream_metric import VideoStreamMetric, frame_field, pixel_map
 
 
@@ -68,7 +68,7 @@ class VSSMetric(VideoStreamMetric):
         if gt is None or pred is None:
             raise ValueError(f'{where}: VSSMetric needs gt_sem_seg and '
                              'pred_sem_seg')
-        state.add(gt.astype(np.int64), pred)
+        state.add(gt.astype(np.int64), pred, where)
 
     def finish_video(self, state: VSSVideoState):
         return state.finish()
@@ -85,3 +85,8 @@ class VSSMetric(VideoStreamMetric):
         for n in self.windows:
             out[f'mVC{n}'] = 100 * scores[f'mVC{n}']
         return {k: round(float(v), 4) for k, v in out.items()}
+
+    def null_reasons_of(self, metrics: Dict[str, float],
+                        stats: List) -> Dict[str, str]:
+        return vss_null_reasons(metrics, [s.num_frames for s in stats],
+                                self.windows)

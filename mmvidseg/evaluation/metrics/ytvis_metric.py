@@ -121,8 +121,12 @@ class YouTubeVISVideoMetric(VideoStreamMetric):
                 if k not in video.dt:
                     video.add_dt_track(k, -1, 0.0)
                     state.labels[k], state.scores[k] = [], []
+                score = float(p_scores[j])
+                if not np.isfinite(score):
+                    raise ValueError(f'{where}: track {k} has the predicted '
+                                     f'score {score}; scores must be finite')
                 state.labels[k].append(label)
-                state.scores[k].append(float(p_scores[j]))
+                state.scores[k].append(score)
                 dt_rles[k] = rle
         video.add_frame(gt_rles, dt_rles, where)
         state.num_frames += 1
