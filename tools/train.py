@@ -21,6 +21,9 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmvidseg.utils import register_all_modules, setup_distributed_on_cpu
+from mmvidseg.utils.checkpoint import (CheckpointError, CorruptCheckpointError,
+                                       check_resume_checkpoint,
+                                       previous_checkpoint)
 
 # configs under projects/ import their package with custom_imports
 # ('projects.<name>.<package>'): make the repository root importable
@@ -42,7 +45,8 @@ def parse_args():
         type=str,
         const='auto',
         help='resume from this checkpoint, or from the latest checkpoint in '
-        'the work dir when no path is given')
+        'the work dir when no path is given (a missing or truncated one '
+        'stops with an error naming it and the previous complete one)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -59,6 +63,26 @@ def parse_args():
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
+
+
+def check_resume(cfg, resume: str) -> None:
+    """Stop early, naming the file, when the checkpoint to resume from is
+    missing, empty or truncated, and offer the previous complete one."""
+    named_by = ''
+    if resume == 'auto':
+        # mmengine resumes from the path in the work dir's last_checkpoint
+        # (and starts afresh when there is none)
+        named_by = osp.join(cfg.work_dir, 'last_checkpoint')
+        if not osp.isfile(named_by):
+            return
+        with open(named_by) as f:
+            resume = f.read().strip()
+    elif '://' in resume:
+        return  # a URL / storage backend: its loader reports
+    try:
+        check_resume_checkpoint(resume, named_by)
+    except CheckpointError as e:
+        sys.exit(f'error: {e}')
 
 
 def main():
@@ -96,13 +120,24 @@ def main():
         cfg.resume = True
         cfg.load_from = args.resume
 
+    if args.resume is not None:
+        check_resume(cfg, args.resume)
+
     setup_distributed_on_cpu(cfg, args.launcher)
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
-    runner.train()
+    try:
+        runner.train()
+    except CorruptCheckpointError as e:
+        # complete on disk but unreadable inside: offer the previous one too
+        prev = previous_checkpoint(e.filename) if args.resume else None
+        if prev is None:
+            raise
+        sys.exit(f'error: cannot resume: {e}; the previous checkpoint {prev} '
+                 f'looks complete: resume from it with --resume {prev}')
 
 
 if __name__ == '__main__':

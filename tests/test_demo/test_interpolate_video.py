@@ -102,3 +102,28 @@ def test_errors(tmp_path, averaging_checkpoint):
     with pytest.raises(ValueError, match='interpolation'):
         demo.main([src, extra, averaging_checkpoint, '--out',
                    str(tmp_path / 'o.avi')])
+
+
+class _Payload:
+    """Unpickles as ``exec(code)``: writes a marker file."""
+
+    def __init__(self, marker):
+        self.code = f'open({str(marker)!r}, "w").write("pwned")'
+
+    def __reduce__(self):
+        return (exec, (self.code, ))
+
+
+def test_refuses_a_checkpoint_carrying_code(tmp_path, monkeypatch):
+    """A pickled payload is refused, naming the file, and never runs, even
+    with TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 (issue 17)."""
+    from mmvidseg.utils.checkpoint import UnsafeCheckpointError
+    marker = tmp_path / 'PAYLOAD_RAN'
+    ckpt = str(tmp_path / 'evil.pth')
+    torch.save({'state_dict': {}, 'meta': _Payload(marker)}, ckpt)
+    monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+    with pytest.raises(UnsafeCheckpointError, match=f'{ckpt}: refused'):
+        _load_demo().build_model(CFG, ckpt, 'cpu')
+    assert not marker.exists()
+    torch.load(ckpt, weights_only=False)  # the payload is live
+    assert marker.exists()

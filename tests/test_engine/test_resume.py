@@ -84,3 +84,32 @@ def test_sigkill_then_resume_matches_uninterrupted(tmp_path, python,
     assert ref.keys() == out.keys()
     for key in ref:
         assert torch.equal(ref[key], out[key]), f'{key} differs'
+
+
+def test_truncated_last_checkpoint_names_it_and_offers_the_previous(
+        tmp_path, python):
+    """``last_checkpoint`` names a half-written checkpoint (a full disk, a
+    copy cut short): --resume stops before building anything, naming the
+    file, and offers the newest complete checkpoint (issue 17)."""
+    work = tmp_path / 'work'
+    work.mkdir()
+    for n in (20, 40):
+        torch.save({'meta': {'iter': n}, 'state_dict': {}},
+                   work / f'iter_{n}.pth')
+    last = work / 'iter_40.pth'
+    data = last.read_bytes()
+    last.write_bytes(data[:len(data) // 2])
+    (work / 'last_checkpoint').write_text(str(last))
+    for resume in ([], [str(last)]):
+        proc = subprocess.run(
+            [python, osp.join(ROOT, 'tools', 'train.py'), CONFIG,
+             '--work-dir', str(work), '--resume', *resume],
+            env=_env(), capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 1, proc.stderr[-3000:]
+        named_by = '' if resume else \
+            f' (named by {work / "last_checkpoint"})'
+        assert f'error: {last}: cannot resume from this checkpoint' \
+            f'{named_by}: truncated' in proc.stderr, proc.stderr[-3000:]
+        assert proc.stderr.rstrip().endswith(
+            f'resume from it with --resume {work / "iter_20.pth"}'), \
+            proc.stderr[-3000:]
