@@ -62,7 +62,12 @@ def test_vpq_cli(vipseg, run_cli):
         f'{k}_reason' for k, v in res.items() if v is None}
     assert res['VPQ@4_reason'] == ('no window of 4 frames: every video is '
                                    'shorter (the longest has 2 frames)')
-    assert res['VPQ_reason'].endswith('null VPQ@4, VPQ@6, VPQ@8')
+    assert res['VPQ_reason'] == (
+        'the mean over the window sizes includes null scores: VPQ@4, VPQ@6,'
+        ' VPQ@8 (no window of 4 frames: every video is shorter (the longest'
+        ' has 2 frames))')
+    assert res['VPQ_th_reason'].startswith('the mean over the window sizes '
+                                           'includes null scores: VPQ_th@4')
 
 
 def test_stq_cli_numbers_instances_by_first_appearance(tmp_path,

@@ -147,3 +147,30 @@ def test_out_dir_writes_submission_files(tmp_path, python, toy_vspw_root):
     # the toy val split: 2 videos x 10 frames
     assert len(files['scored']) == 20
     assert files['scored'] == files['only']
+
+
+def test_test_py_prints_strict_json(tmp_path, python, toy_vspw_root):
+    """NaN metrics print as null with their reason, never as ``NaN``: the
+    toy val videos have 10 frames, so mVC16 has no window (issue 17)."""
+    import json
+
+    def strict(text):
+        return json.loads(text, parse_constant=lambda token: pytest.fail(
+            f'not JSON: {token}'))
+
+    ckpt = _untrained_checkpoint(tmp_path / 'init.pth')
+    out = run_checked(
+        cwd=ROOT,
+        cmd=[
+            python, 'tools/test.py', CONFIG, ckpt, '--work-dir',
+            str(tmp_path / 'work'), '--json-out',
+            str(tmp_path / 'metrics.json'), '--cfg-options',
+            *_data_opts(toy_vspw_root)
+        ],
+        env=_env())
+    line = [x for x in out.stdout.splitlines() if x.startswith('{')][-1]
+    metrics = strict(line)
+    assert metrics['mVC16'] is None
+    assert metrics['mVC16_reason'].startswith('no window of 16 frames')
+    assert metrics['mIoU'] >= 0
+    assert strict((tmp_path / 'metrics.json').read_text()) == metrics

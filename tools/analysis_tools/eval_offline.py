@@ -254,8 +254,7 @@ def eval_vpq(args) -> Dict[str, float]:
     res = vpq_summarize(stats, categories, windows)
     keys = ['VPQ', 'VPQ_th', 'VPQ_st'] + [f'VPQ@{k}' for k in windows]
     out = {k: res[k] for k in keys}
-    return Scores(out, vpq_null_reasons(out, [s.num_frames for s in stats],
-                                        categories, windows))
+    return Scores(out, vpq_null_reasons(stats, categories, windows))
 
 
 def _segment_field(el, key: str, path: str) -> int:
@@ -597,7 +596,7 @@ def eval_dvpq(args) -> Dict[str, float]:
         f'DVPQ@{k}@{float(t)}' for k in windows for t in thresholds
     ]
     out = {k: res[k] for k in keys}
-    return Scores(out, dvpq_null_reasons(out, acc.stats, num_classes, things,
+    return Scores(out, dvpq_null_reasons(acc.stats, num_classes, things,
                                          windows, thresholds))
 
 

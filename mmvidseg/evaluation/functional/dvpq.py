@@ -47,7 +47,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .vpq import closed_window_sums, window_sizes
+from .vpq import closed_window_sums, mean_null_reason, window_sizes
 
 #: Cityscapes-DVPS: 19 classes, things 11..18, void class 32.
 CITYSCAPES_DVPS_THINGS = tuple(range(11, 19))
@@ -289,22 +289,24 @@ def _no_tp_reason(tp: np.ndarray, sel: np.ndarray, noun: str, k: int,
             f'= 0 the class mean is NaN')
 
 
-def dvpq_null_reasons(result: Dict, stats: Sequence[DVPQVideoStats],
+def dvpq_null_reasons(stats: Sequence[DVPQVideoStats],
                       num_classes: int = 19,
                       thing_classes: Sequence[int] = CITYSCAPES_DVPS_THINGS,
                       windows: Sequence[int] = DVPQ_WINDOWS,
                       depth_thresholds: Sequence[float] = (
-                          DVPQ_DEPTH_THRESHOLDS)) -> Dict[str, str]:
-    """Why each NaN score of :func:`dvpq_summarize` is NaN.
+                          DVPQ_DEPTH_THRESHOLDS),
+                      epsilon: float = 0.0) -> Dict[str, str]:
+    """Why each NaN score of :func:`dvpq_summarize` on ``stats`` is NaN.
 
     Returns:
-        dict: Key of ``result`` -> a sentence, for its NaN keys only.
+        dict: ``DVPQ{,_th,_st}`` and ``DVPQ{,_th,_st}@k@lambda`` -> a
+        sentence, for the NaN ones only.
     """
     things = np.zeros(num_classes, bool)
     things[list(thing_classes)] = True
     longest = max((s.num_frames for s in stats), default=0)
     reasons: Dict[str, str] = {}
-    nulls: Dict[str, List[str]] = {'': [], '_th': [], '_st': []}
+    nulls: Dict[str, List[Tuple[str, str]]] = {'': [], '_th': [], '_st': []}
     for k in windows:
         for lam in depth_thresholds:
             lam = float(lam)
@@ -314,24 +316,21 @@ def dvpq_null_reasons(result: Dict, stats: Sequence[DVPQVideoStats],
                                        'class'), ('_th', things,
                                                   'thing class'),
                                       ('_st', ~things, 'stuff class')):
-                key = f'DVPQ{suffix}@{k}@{lam}'
-                if key not in result or not np.isnan(result[key]):
+                if not sel.any():
+                    reason = f'the class list has no {noun}'
+                elif epsilon > 0 or (tp[sel] > 0).all():
                     continue
-                nulls[suffix].append(key)
-                if longest < k:
-                    reasons[key] = (f'no window of {k} frames: every '
-                                    f'sequence is shorter (the longest has '
-                                    f'{longest} frames)')
-                elif not sel.any():
-                    reasons[key] = f'the class list has no {noun}'
+                elif longest < k:
+                    reason = (f'no window of {k} frames: every sequence is '
+                              f'shorter (the longest has {longest} frames)')
                 else:
-                    reasons[key] = _no_tp_reason(tp, sel, noun, k, lam)
-    for suffix, keys in nulls.items():
-        key = f'DVPQ{suffix}'
-        if keys and key in result and np.isnan(result[key]):
-            reasons[key] = ('the mean over the window sizes and depth '
-                            'thresholds includes the null ' +
-                            ', '.join(keys))
+                    reason = _no_tp_reason(tp, sel, noun, k, lam)
+                nulls[suffix].append((f'DVPQ{suffix}@{k}@{lam}', reason))
+    for suffix, found in nulls.items():
+        reasons.update(found)
+        if found:
+            reasons[f'DVPQ{suffix}'] = mean_null_reason(
+                found, 'window sizes and depth thresholds')
     return reasons
 
 

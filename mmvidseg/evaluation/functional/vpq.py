@@ -567,47 +567,53 @@ def vpq_summarize(stats: Iterable[VPQVideoStats],
     return out
 
 
-def vpq_null_reasons(result: Mapping, num_frames: Sequence[int], categories,
-                     windows: Sequence[int] = VIPSEG_WINDOWS,
-                     prefix: str = 'VPQ') -> Dict[str, str]:
-    """Why each NaN score of :func:`vpq_summarize` is NaN.
+def mean_null_reason(nulls: List[Tuple[str, str]], what: str) -> str:
+    """Why a mean over scores is NaN: the null ones, and the first one's
+    reason."""
+    return (f'the mean over the {what} includes null scores: '
+            f'{", ".join(k for k, _ in nulls)} ({nulls[0][1]})')
+
+
+def vpq_null_reasons(stats: Iterable[VPQVideoStats], categories,
+                     windows: Sequence[int] = VIPSEG_WINDOWS
+                     ) -> Dict[str, str]:
+    """Why each NaN score of :func:`vpq_summarize` on ``stats`` is NaN.
 
     Args:
-        result (Mapping): The output of :func:`vpq_summarize`.
-        num_frames (Sequence[int]): The number of frames of each video.
+        stats (Iterable[VPQVideoStats]): One entry per video.
         categories: The category list (see :class:`VPQVideo`).
-        windows (Sequence[int]): The window sizes of ``result``.
-        prefix (str): Name of the metric in the keys. Defaults to 'VPQ'.
+        windows (Sequence[int]): The window sizes.
 
     Returns:
-        dict: Key of ``result`` -> a sentence, for its NaN keys only.
+        dict: ``VPQ{,_th,_st}`` and ``VPQ{,_th,_st}@k`` -> a sentence, for
+        the NaN ones only.
     """
     _, isthing = _category_index(categories)
-    longest = max(num_frames, default=0)
+    stats = list(stats)
+    longest = max((s.num_frames for s in stats), default=0)
     reasons: Dict[str, str] = {}
     for suffix, subset, noun in (('', None, 'class'), ('_th', True,
                                                        'thing class'),
                                  ('_st', False, 'stuff class')):
         nulls = []
         for k in windows:
-            key = f'{prefix}{suffix}@{k}'
-            if key not in result or not np.isnan(result[key]):
+            total = sum((s.sums[int(k)] for s in stats),
+                        np.zeros((4, isthing.size)))
+            if pq_average(total, isthing, subset)['n'] > 0:
                 continue
-            nulls.append(key)
             if longest < k:
-                reasons[key] = (f'no window of {k} frames: every video is '
-                                f'shorter (the longest has {longest} '
-                                f'frames)')
+                reason = (f'no window of {k} frames: every video is shorter '
+                          f'(the longest has {longest} frames)')
             elif subset is not None and not np.any(isthing == subset):
-                reasons[key] = f'the category list has no {noun}'
+                reason = f'the category list has no {noun}'
             else:
-                reasons[key] = (f'no {noun} has a ground-truth or predicted '
-                                f'segment in any window of {k} frames (TP '
-                                f'+ FP + FN = 0 for every {noun})')
-        key = f'{prefix}{suffix}'
-        if nulls and key in result and np.isnan(result[key]):
-            reasons[key] = ('the mean over the window sizes includes the '
-                            'null ' + ', '.join(nulls))
+                reason = (f'no {noun} has a ground-truth or predicted '
+                          f'segment in any window of {k} frames (TP + FP + '
+                          f'FN = 0 for every {noun})')
+            nulls.append((f'VPQ{suffix}@{k}', reason))
+        reasons.update(nulls)
+        if nulls:
+            reasons[f'VPQ{suffix}'] = mean_null_reason(nulls, 'window sizes')
     return reasons
 
 

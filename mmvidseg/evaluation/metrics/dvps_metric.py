@@ -93,6 +93,6 @@ class DVPSMetric(PanopticVideoMetric):
                         stats: List) -> Dict[str, str]:
         """Classes without a true positive, windows longer than every
         sequence."""
-        return dvpq_null_reasons(metrics, stats, self.num_classes,
+        return dvpq_null_reasons(stats, self.num_classes,
                                  self.thing_classes, self.windows,
-                                 self.depth_thresholds)
+                                 self.depth_thresholds, self.epsilon)

@@ -196,6 +196,5 @@ class VPSMetric(PanopticVideoMetric):
         classes."""
         if 'VPQ' not in self.metrics:
             return {}
-        return vpq_null_reasons(metrics,
-                                [s['vpq'].num_frames for s in stats],
-                                self.categories, self.windows)
+        return vpq_null_reasons([s['vpq'] for s in stats], self.categories,
+                                self.windows)
