@@ -1,4 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+import os.path as osp
 import pickle
 
 import numpy as np
@@ -147,3 +148,24 @@ def test_resume_check_offers_the_previous_checkpoint(tmp_path):
     with pytest.raises(CheckpointError, match='iter_5.pth: cannot resume .*'
                        'not found; no earlier complete checkpoint'):
         check_resume_checkpoint(str(tmp_path / 'iter_5.pth'))
+
+
+def test_url_checkpoints_load_weights_only(tmp_path, monkeypatch):
+    """mmengine loads URLs through ``load_state_dict_from_url``, whose
+    default is ``weights_only=False``: ours downloads to the same cache and
+    loads with ``weights_only=True`` (a ``file://`` URL stands in for
+    http; the scheme only picks the loader)."""
+    from mmvidseg.utils.checkpoint import UnsafeCheckpointError, load_from_http
+    marker = tmp_path / 'PAYLOAD_RAN'
+    torch.save({'state_dict': {}, 'meta': _Payload(marker)},
+               tmp_path / 'evil.pth')
+    torch.save({'state_dict': {'w': torch.ones(2)}}, tmp_path / 'ok.pth')
+    cache = str(tmp_path / 'cache')
+    url = f'file://{tmp_path}/ok.pth'
+    ckpt = load_from_http(url, 'cpu', model_dir=cache, progress=False)
+    assert torch.equal(ckpt['state_dict']['w'], torch.ones(2))
+    assert osp.isfile(osp.join(cache, 'ok.pth'))
+    url = f'file://{tmp_path}/evil.pth'
+    with pytest.raises(UnsafeCheckpointError, match=f'{url} .cached as '):
+        load_from_http(url, 'cpu', model_dir=cache, progress=False)
+    assert not marker.exists()
