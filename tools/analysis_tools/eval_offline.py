@@ -17,7 +17,8 @@ Inputs, per METRIC (the official evaluators' own formats):
            JSON (``--gt-json``, default: the only ``*.json`` in ``GT``);
            ``PRED`` = dir with ``pred.json`` + ``pan_pred/<video>/<frame>
            .png``; ``pred.json`` frames pair with the ground-truth images
-           by ``file_name`` (by position when they have none). ``--windows`` (vpq; default 1 2 4 6 8),
+           by ``file_name`` (by position when they have none).
+           ``--windows`` (vpq; default 1 2 4 6 8),
            ``--num-classes`` (stq; default max category id + 1),
            ``--stq-float64`` (numpy-1 / integer-count STQ).
 ``dvpq``   Cityscapes-DVPS: ``GT`` = dir with ``*_gtFine_instanceTrainIds
