@@ -251,7 +251,7 @@ def eval_vpq(args) -> Dict[str, float]:
         for gt_path, pred_path, gsegs, psegs in frames:
             video.add_frame(
                 read_panoptic_png(gt_path), read_panoptic_png(pred_path),
-                gsegs, psegs, where=pred_path)
+                gsegs, psegs, where=f'{pred_path} (ground truth {gt_path})')
         stats.append(video.finish())
     res = vpq_summarize(stats, categories, windows)
     keys = ['VPQ', 'VPQ_th', 'VPQ_st'] + [f'VPQ@{k}' for k in windows]
