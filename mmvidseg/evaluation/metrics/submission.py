@@ -41,6 +41,7 @@ import json
 import os
 import os.path as osp
 import re
+from abc import ABCMeta, abstractmethod
 from collections import Counter, defaultdict
 from typing import Any, Dict, List, Optional, Sequence, Union
 
@@ -97,7 +98,7 @@ def _save_png(path: str, array: np.ndarray) -> None:
     Image.fromarray(array).save(path)
 
 
-class SubmissionWriter:
+class SubmissionWriter(metaclass=ABCMeta):
     """Base of the writers.
 
     Args:
@@ -108,6 +109,7 @@ class SubmissionWriter:
         self.out_dir = out_dir
         os.makedirs(out_dir, exist_ok=True)
 
+    @abstractmethod
     def add_frame(self, frame: dict) -> Optional[Any]:
         """Write the files of one frame.
 
@@ -118,7 +120,6 @@ class SubmissionWriter:
         Returns:
             A small picklable record for :meth:`write_files`, or None.
         """
-        raise NotImplementedError
 
     def write_files(self, records: List) -> None:
         """Write the files that need every frame (main process only).
