@@ -1,11 +1,15 @@
 # Deep Voxel Flow (ICCV 2017), the paper's multi-scale model, interpolation
 # on UCF-101 triplets at 256x256 (data preparation: README.md).
 #
-# Paper / release hyper-parameters: Adam, batch 32, L1 + TV(flow) 0.01 +
+# Paper hyper-parameters: Adam lr 1e-4, batch 32, L1 + TV(flow) 0.01 +
 # TV(mask) 0.005, BN, 5x5/5x5/3x3 encoder + 3x3 bottleneck + 3x3/5x5/5x5
 # decoder with skips, flow range 0.5 x half the frame (64 px at 256).
-# The paper gives lr 1e-4 (the TF release uses 3e-4), and the L2 weight
-# regulariser 1e-4 of the TF release is Adam's weight decay here.
+# The TF release uses Adam lr 3e-4, batch 32, an L2 weight regulariser
+# 1e-4 (Adam's weight decay here) and no augmentation. The PyTorch release
+# (configs/voxel-flow.py) uses Adam lr 1e-4 with weight decay 1e-4, batch
+# 128 (64 in its fine-tuning config), 400 epochs, and the augmentation of
+# the train pipeline below. Where the paper and the code differ, the paper
+# is the default; the release's choices are options (comments).
 _base_ = ['../_base_/default_runtime.py']
 
 synthesis = 'inter'
@@ -35,11 +39,23 @@ model = dict(
     loss_tv_mask=dict(type='TotalVariationLoss', loss_weight=0.005),
     pyramid_loss_weight=0.0)
 
+# The PyTorch release's training augmentation (core/datasets/ucf_101.py),
+# the same parameters for the 3 frames: float32 frames, horizontal flip
+# (p 0.5), resize to 256x256 (aspect ratio not kept), rotation by an angle
+# uniform in [-10, 10] degrees (p 0.5) about the centre, the uncovered
+# corners filled with the input mean (0 after normalisation).
 train_pipeline = [
-    dict(type='LoadFrameTriplet'),
-    dict(type='TripletResize', scale=(256, 256)),
+    dict(type='LoadFrameTriplet', to_float32=True),
     dict(type='TripletRandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='TripletTemporalFlip', prob=0.5),
+    dict(type='TripletResize', scale=(256, 256)),
+    # the release's configs also name a random scale 1.07-1.5 and a random
+    # 256 crop, which its dataset never applies (the code is commented
+    # out); to train with them, insert here
+    #   dict(type='TripletRandomRescale', ratio_range=(1.07, 1.5)),
+    #   dict(type='TripletRandomCrop', crop_size=(256, 256)),
+    dict(type='TripletRandomRotate', degree=10, prob=0.5, border_value=127.5),
+    # not in either release: playing triplets backwards doubles the motions
+    #   dict(type='TripletTemporalFlip', prob=0.5),
     dict(type='PackTripletInputs', pack_frames='none'),
 ]
 test_pipeline = [
@@ -48,6 +64,7 @@ test_pipeline = [
 ]
 
 train_dataloader = dict(
+    # the paper's batch; the PyTorch release's is 128 (on 8 GPUs, lr 1e-4)
     batch_size=32,
     num_workers=8,
     persistent_workers=True,

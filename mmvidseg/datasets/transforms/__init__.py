@@ -3,7 +3,9 @@ from .formatting import PackVideoInputs
 from .frame_sampling import VideoFrameSample
 from .frame_triplet_transforms import (LoadFrameTriplet, PackTripletInputs,
                                        TripletRandomCrop, TripletRandomFlip,
-                                       TripletResize, TripletTemporalFlip)
+                                       TripletRandomRescale,
+                                       TripletRandomRotate, TripletResize,
+                                       TripletTemporalFlip)
 from .geometric import RandomCrop, RandomFlip, Resize
 from .loading import (LoadDepthMap, LoadOpticalFlow, LoadPanopticMap,
                       LoadSemSegMap, LoadVideoInstances, LoadVOSAnnotation,
@@ -14,5 +16,6 @@ __all__ = [
     'LoadPanopticMap', 'LoadDepthMap', 'LoadOpticalFlow', 'LoadVOSAnnotation',
     'LoadVideoInstances', 'read_flo', 'Resize', 'RandomCrop', 'RandomFlip',
     'LoadFrameTriplet', 'PackTripletInputs', 'TripletRandomCrop',
-    'TripletRandomFlip', 'TripletTemporalFlip', 'TripletResize'
+    'TripletRandomFlip', 'TripletTemporalFlip', 'TripletResize',
+    'TripletRandomRescale', 'TripletRandomRotate'
 ]

@@ -223,6 +223,160 @@ class TripletRandomFlip(BaseTransform):
                 f'direction={self.directions})')
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _range(value: Union[float, Sequence[float]], name: str,
+           symmetric: bool) -> Tuple[float, float]:
+    """``(low, high)`` from a pair with ``low <= high`` or, when
+    ``symmetric``, from a number ``v >= 0`` as ``(-v, v)``; a ValueError
+    names ``name`` otherwise."""
+    if symmetric and _is_number(value):
+        if value < 0:
+            raise ValueError(f'{name} must be >= 0, got {value}')
+        return -float(value), float(value)
+    is_pair = (
+        isinstance(value, Sequence) and not isinstance(value, str)
+        and len(value) == 2 and all(_is_number(v) for v in value))
+    if not is_pair:
+        kind = 'a number >= 0 or ' if symmetric else ''
+        raise ValueError(f'{name} must be {kind}a (low, high) pair, got '
+                         f'{value!r}')
+    low, high = float(value[0]), float(value[1])
+    if low > high:
+        raise ValueError(f'{name} must have low <= high, got {value!r}')
+    return low, high
+
+
+@TRANSFORMS.register_module()
+class TripletRandomRescale(BaseTransform):
+    """Rescale the 3 frames and the mask by one random factor.
+
+    The factor is drawn uniformly from ``ratio_range`` once per triplet and
+    applied to the 3 frames (bilinear) and the motion mask (nearest) with
+    :func:`mmcv.imrescale`, keeping the aspect ratio: (H, W) frames become
+    (round(s H), round(s W)). ``results['rescale_ratio']`` records the
+    factor drawn. Follow it with :class:`TripletRandomCrop` to get back to a
+    fixed size.
+
+    Args:
+        ratio_range (tuple[float, float]): ``(low, high)``, both > 0.
+
+    Raises:
+        ValueError: ``ratio_range`` is not a pair ``0 < low <= high``.
+    """
+
+    def __init__(self, ratio_range: Tuple[float, float]) -> None:
+        self.ratio_range = _range(ratio_range, 'ratio_range', False)
+        if self.ratio_range[0] <= 0:
+            raise ValueError(f'ratio_range must be > 0, got {ratio_range!r}')
+
+    def transform(self, results: dict) -> dict:
+        scale = random.uniform(*self.ratio_range)
+        _map_frames(
+            results,
+            lambda img: mmcv.imrescale(img, scale, interpolation='bilinear'),
+            lambda m: mmcv.imrescale(m, scale, interpolation='nearest'))
+        results['rescale_ratio'] = scale
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(ratio_range={self.ratio_range})'
+
+
+@TRANSFORMS.register_module()
+class TripletRandomRotate(BaseTransform):
+    """Rotate the 3 frames and the mask by one random angle.
+
+    With probability ``prob`` an angle is drawn uniformly from ``degree``
+    (positive: clockwise, :func:`mmcv.imrotate`'s convention) and the 3
+    frames (bilinear) and the motion mask (nearest) rotate by it about the
+    frame centre, keeping their (H, W). Pixels that come from outside the
+    frame are set to ``border_value`` (the mask to 0); DVF's PyTorch
+    release (lxx1991/pytorch-voxel-flow) fills them with the input mean, 0
+    after normalisation.
+    ``results['rotate_angle']`` records the angle (0 when not rotated).
+
+    Args:
+        degree (float | tuple[float, float]): ``d >= 0`` for
+            ``(-d, d)``, or ``(low, high)``.
+        prob (float): Probability of rotating. Defaults to 0.5.
+        border_value (float | Sequence[float]): Fill value, one for every
+            channel or one per channel of the (H, W, C) frames. Defaults
+            to 0.
+        interpolation (str): mmcv interpolation of the frames. Defaults to
+            ``'bilinear'``.
+
+    Raises:
+        ValueError: ``degree``, ``prob`` or ``border_value`` is malformed
+            (named); at transform time, a per-channel ``border_value`` whose
+            length differs from the frames' channel count.
+    """
+
+    def __init__(self,
+                 degree: Union[float, Tuple[float, float]],
+                 prob: float = 0.5,
+                 border_value: Union[float, Sequence[float]] = 0,
+                 interpolation: str = 'bilinear') -> None:
+        self.degree = _range(degree, 'degree', True)
+        if not 0 <= prob <= 1:
+            raise ValueError(f'prob must be in [0, 1], got {prob}')
+        values = [border_value] if _is_number(border_value) else \
+            border_value
+        if not isinstance(values, Sequence) or not 0 < len(values) <= 4 or \
+                not all(_is_number(v) for v in values):
+            raise ValueError('border_value must be a number or 1-4 numbers, '
+                             f'got {border_value!r}')
+        if interpolation not in mmcv.image.geometric.cv2_interp_codes:
+            raise ValueError('interpolation must be one of '
+                             f'{sorted(mmcv.image.geometric.cv2_interp_codes)}'
+                             f', got {interpolation!r}')
+        border_value = float(border_value) if _is_number(border_value) else \
+            tuple(float(v) for v in border_value)
+        self.prob = prob
+        self.border_value = border_value
+        self.interpolation = interpolation
+
+    def _fill(self, img: np.ndarray) -> Tuple[float, ...]:
+        """The border value as one entry per channel (OpenCV reads a bare
+        number as (v, 0, 0, 0), i.e. only for the first channel)."""
+        channels = 1 if img.ndim == 2 else img.shape[2]
+        if isinstance(self.border_value, float):
+            return (self.border_value, ) * channels
+        if len(self.border_value) != channels:
+            raise ValueError(
+                f'border_value {self.border_value} has '
+                f'{len(self.border_value)} values but the frames have '
+                f'{channels} channels')
+        return self.border_value
+
+    def transform(self, results: dict) -> dict:
+        angle = 0.0
+        if random.random() < self.prob:
+            angle = random.uniform(*self.degree)
+
+            def rotate_img(img: np.ndarray) -> np.ndarray:
+                return mmcv.imrotate(
+                    img,
+                    angle,
+                    border_value=self._fill(img),
+                    interpolation=self.interpolation)
+
+            def rotate_mask(mask: np.ndarray) -> np.ndarray:
+                return mmcv.imrotate(
+                    mask, angle, border_value=0, interpolation='nearest')
+
+            _map_frames(results, rotate_img, rotate_mask)
+        results['rotate_angle'] = angle
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(degree={self.degree}, '
+                f'prob={self.prob}, border_value={self.border_value}, '
+                f'interpolation={self.interpolation!r})')
+
+
 @TRANSFORMS.register_module()
 class TripletTemporalFlip(BaseTransform):
     """Reverse the frame order of interpolation triplets.
