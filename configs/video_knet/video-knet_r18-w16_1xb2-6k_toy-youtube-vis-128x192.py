@@ -25,12 +25,23 @@ model = dict(
             num_feats=channels // 2,
             normalize=True),
         positional_encoding_level=0),
-    proposal_head=dict(num_proposals=num_proposals, loss_rank=loss_rank),
+    proposal_head=dict(
+        num_proposals=num_proposals,
+        loss_rank=loss_rank,
+        # the official VIS semantic loss: sigmoid focal, background negative
+        loss_seg=dict(
+            type='mmdet.FocalLoss',
+            use_sigmoid=True,
+            gamma=2.0,
+            alpha=0.25,
+            loss_weight=1.0)),
     iter_head=dict(loss_rank=loss_rank),
-    # clip stages on the mean kernels of the clip's frames
+    # on the mean kernels of the clip's frames: 2 clip stages with their own
+    # matching, then 1 per-frame stage (the official assign_stages=2)
     clip_head=dict(
-        type='KernelIterHead',
-        num_stages=2,
+        type='KernelClipIterHead',
+        num_stages=3,
+        assign_stages=2,
         stage_head=stage_head,
         loss_rank=loss_rank),
     test_cfg=dict(max_per_video=10))

@@ -2,7 +2,8 @@
 # RepeatDataset(times=2) = 24 passes over the training frames, key frame +
 # one reference frame from ref_seq_index [-2, -1, 1, 2], crops 384x1248,
 # AdamW 1e-4, LR x0.1 at 3/4 and 11/12, 1000 warm-up iterations.
-# Official: 16 GPUs x 1 clip; here 8 x 1 (set auto_scale_lr for others).
+# Official: 16 GPUs x 1 clip at LR 1e-4; here 8 x 1, and auto_scale_lr
+# (base batch 16, from the R50 base) halves the LR to match.
 _base_ = [
     '../_base_/datasets/kitti_step.py', '../_base_/default_runtime.py',
     './_base_/video-knet_r50.py', './_base_/schedule_12e.py'
@@ -31,7 +32,7 @@ train_pipeline = [
                 keep_ratio=True),
             dict(
                 type='RandomCrop',
-                crop_size=(384, 1248),
+                crop_size=(1248, 384),  # mmdet RandomCrop: (w, h)
                 allow_negative_crop=True),
             dict(type='RandomFlip', prob=0.5),
         ]),
@@ -58,4 +59,3 @@ param_scheduler = [
 ]
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=4))
 log_processor = dict(by_epoch=True)
-auto_scale_lr = dict(enable=False, base_batch_size=16)

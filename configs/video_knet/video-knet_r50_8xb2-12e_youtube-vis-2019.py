@@ -1,6 +1,8 @@
 # Video K-Net R50 on YouTube-VIS 2019 (VIS, 40 classes), the official
 # knet_track_r50_1x_youtubevis recipe: per-frame K-Net + clip-level kernels
-# (mean of the frames' kernels, refined on the clip), clips of 5 frames
+# (mean of the frames' kernels) refined by 2 clip stages and 1 per-frame
+# stage (KernelFrameIterHeadVideo, assign_stages=2), a sigmoid focal
+# semantic loss with background as negatives, clips of 5 frames
 # within +-2 of the key frame, short side 288..512, 12 epochs (LR x0.1 at
 # 8 and 11), 8 GPUs x 2 clips; test on whole videos at 360p, top 10
 # instances per video.
@@ -15,17 +17,22 @@ model = dict(
     num_classes=num_classes,
     thing_classes=list(range(num_classes)),
     semantic_fpn=dict(out_level=1),
+    # the official VIS model has no rank loss
     proposal_head=dict(
+        loss_rank=None,
         loss_seg=dict(
             _delete_=True,
-            type='mmdet.CrossEntropyLoss',
-            use_sigmoid=False,
-            avg_non_ignore=True,
+            type='mmdet.FocalLoss',
+            use_sigmoid=True,
+            gamma=2.0,
+            alpha=0.25,
             loss_weight=1.0)),
-    iter_head=dict(with_link=False, with_fusion=False),
+    iter_head=dict(with_link=False, with_fusion=False, loss_rank=None),
     clip_head=dict(
-        type='KernelIterHead',
+        type='KernelClipIterHead',
         num_stages=3,
+        assign_stages=2,
+        loss_rank=None,
         stage_head=dict(
             type='KernelUpdateHead',
             in_channels=channels,

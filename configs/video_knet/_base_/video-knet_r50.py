@@ -4,15 +4,19 @@
 # (video_knet_s3_r50_rpn_1x_kitti_step_sigmoid_stride2_mask_embed_link_ffn_
 # joint_train). Datasets set num_classes / thing_classes.
 #
-# Backbone weights: nothing is downloaded. Set a local torchvision
-# ResNet-50 checkpoint with
-#   --cfg-options model.backbone.init_cfg.type=Pretrained \
-#       model.backbone.init_cfg.checkpoint=checkpoints/resnet50.pth
-# or start from a (Cityscapes-STEP / COCO) K-Net with load_from=PATH, as the
-# official recipe does.
+# Backbone weights: ImageNet ResNet-50 (torchvision://resnet50, fetched by
+# mmengine on first use, as in the official config). Offline, point it at a
+# local copy with
+#   --cfg-options model.backbone.init_cfg.checkpoint=checkpoints/resnet50.pth
+# The official recipe then starts from a (Cityscapes-STEP / COCO) K-Net:
+# load_from=PATH.
 num_proposals = 100
 num_stages = 3
 channels = 256
+# K-Net's rank loss (official base config: weight 0.1 in the initial and in
+# every stage head)
+loss_rank = dict(
+    type='mmdet.CrossEntropyLoss', use_sigmoid=False, loss_weight=0.1)
 
 model = dict(
     type='VideoKNet',
@@ -35,7 +39,8 @@ model = dict(
         norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=True,
         style='pytorch',
-        init_cfg=None),
+        init_cfg=dict(type='Pretrained',
+                      checkpoint='torchvision://resnet50')),
     neck=dict(
         type='mmdet.FPN',
         in_channels=[256, 512, 1024, 2048],
@@ -65,6 +70,7 @@ model = dict(
         norm_cfg=dict(type='GN', num_groups=32, requires_grad=True),
         proposal_feats_with_obj=True,
         kernel_init_std=1.0,
+        loss_rank=loss_rank,
         loss_seg=dict(
             type='mmdet.CrossEntropyLoss',
             use_sigmoid=False,
@@ -94,8 +100,9 @@ model = dict(
                     weight=4.0,
                     pred_act=True,
                     naive_dice=False),
-                dict(type='mmdet.CrossEntropyLossCost', weight=1.0)
+                dict(type='MaskCost', weight=1.0, pred_act=True)
             ]),
+        loss_rank=loss_rank,
         loss_cls=dict(
             type='mmdet.FocalLoss',
             use_sigmoid=True,
@@ -137,6 +144,8 @@ model = dict(
         nms_class_iou_thr=0.7,
         with_cats=True,
         match_metric='bisoftmax'),
+    # the official association embedding input: Linear-LN-ReLU + Linear
+    num_embed_fcs=1,
     mask_assign_stride=2,
     test_cfg=dict(
         max_per_img=num_proposals, instance_score_thr=0.25,
@@ -153,3 +162,7 @@ optim_wrapper = dict(
 # find_unused_parameters=True)
 model_wrapper_cfg = dict(
     type='MMDistributedDataParallel', find_unused_parameters=True)
+# the official LR is for 16 GPUs x 1 clip; the runner rescales it for the
+# actual total batch (GPUs x batch_size); auto_scale_lr.enable=False keeps
+# the LR as written
+auto_scale_lr = dict(enable=True, base_batch_size=16)

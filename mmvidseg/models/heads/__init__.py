@@ -1,11 +1,13 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 from .base_kernel_head import BaseKernelHead
 from .cascade_stage_head import CascadeStageHead
+from .kernel_clip_iter_head import KernelClipIterHead
 from .kernel_iter_head import KernelIterHead
 from .kernel_proposal_head import KernelProposalHead
 from .kernel_update_head import KernelUpdateHead
 
 __all__ = [
-    'BaseKernelHead', 'CascadeStageHead', 'KernelIterHead',
+    'BaseKernelHead', 'CascadeStageHead', 'KernelClipIterHead',
+    'KernelIterHead',
     'KernelProposalHead', 'KernelUpdateHead'
 ]

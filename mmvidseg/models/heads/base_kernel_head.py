@@ -14,11 +14,11 @@ from mmvidseg.registry import MODELS, TASK_UTILS
 from mmvidseg.structures import IGNORE_INDEX
 from .kernel_targets import resize_to
 
-# K-Net's mask matching costs (Dice 4, mask BCE 1), part of every kernel
-# head's default assigner
+# K-Net's mask matching costs (Dice 4, pixel agreement 1), part of every
+# kernel head's default assigner
 MASK_MATCH_COSTS = (
     dict(type='mmdet.DiceCost', weight=4.0, pred_act=True, naive_dice=False),
-    dict(type='mmdet.CrossEntropyLossCost', weight=1.0),
+    dict(type='MaskCost', weight=1.0, pred_act=True),
 )
 
 
@@ -60,7 +60,8 @@ class BaseKernelHead(BaseModule):
         num_thing_classes (int): Thing classes nt. Defaults to 80.
         num_stuff_classes (int): Stuff classes ns. Defaults to 53.
         assigner (dict): Hungarian assigner (mmdet) of the thing
-            proposals. Defaults to mask costs only (Dice 4, mask BCE 1).
+            proposals. Defaults to mask costs only (Dice 4,
+            :class:`MaskCost` 1).
         sampler (dict): Sampler of the assignment. Defaults to mmdet's
             ``MaskPseudoSampler`` (every matched proposal is positive).
         loss_cls (dict, optional): Classification loss of the kernels'

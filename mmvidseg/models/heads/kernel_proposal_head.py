@@ -29,8 +29,11 @@ class KernelProposalHead(BaseKernelHead):
     matched to the ground-truth things by Hungarian assignment (mask costs
     only) and trained with mask BCE and Dice losses (and the rank loss with
     ``loss_rank``), see :class:`BaseKernelHead`, and the semantic logits
-    with ``loss_seg`` against the full semantic map (things and stuff; void
-    ignored).
+    with ``loss_seg`` against the full semantic map (things and stuff). A
+    softmax ``loss_seg`` (cross-entropy) ignores void pixels; a sigmoid one
+    (``use_sigmoid=True``, e.g. the focal loss of the official VIS config)
+    treats every pixel without a segment as background, negative for every
+    class, averaged over the pixels with a class.
 
     Args:
         in_channels (int): Channels of the input features and kernels.
@@ -44,8 +47,9 @@ class KernelProposalHead(BaseKernelHead):
             thing kernels. Defaults to True.
         kernel_init_std (float): Std of the normal init of the thing kernels
             (the official KITTI-STEP config uses 1). Defaults to 1.0.
-        loss_seg (dict): Semantic loss config (``ignore_index`` 255 is used
-            for void pixels).
+        loss_seg (dict): Semantic loss config: softmax (``ignore_index`` 255
+            for void pixels) or sigmoid (void/background pixels are
+            negatives).
         **kwargs: :class:`BaseKernelHead`'s ``num_proposals`` (0: no thing
             proposals, the semantic K-Net of VSS), ``num_thing_classes``,
             ``num_stuff_classes``, ``assigner`` (mask costs by default),
@@ -169,7 +173,21 @@ class KernelProposalHead(BaseKernelHead):
         }
         sem_seg = torch.cat([gt.sem_seg for gt in batch_gt_sem_seg])
         seg = resize_to(seg_preds, sem_seg.shape[-2:])
-        losses['loss_rpn_seg'] = self.loss_seg(
-            seg, sem_seg, ignore_index=IGNORE_INDEX) if (
-                sem_seg != IGNORE_INDEX).any() else seg.sum() * 0
+        if getattr(self.loss_seg, 'use_sigmoid', False):
+            losses['loss_rpn_seg'] = self._sigmoid_seg_loss(seg, sem_seg)
+        else:
+            losses['loss_rpn_seg'] = self.loss_seg(
+                seg, sem_seg, ignore_index=IGNORE_INDEX) if (
+                    sem_seg != IGNORE_INDEX).any() else seg.sum() * 0
         return losses
+
+    def _sigmoid_seg_loss(self, seg: Tensor, sem_seg: Tensor) -> Tensor:
+        """Sigmoid ``loss_seg`` of (B, C, H, W) logits against (B, H, W)
+        labels, 255 (no segment) as background: negative for every class;
+        averaged over the pixels with a class (at least 1)."""
+        num_classes = seg.shape[1]
+        logits = seg.permute(0, 2, 3, 1).reshape(-1, num_classes)
+        labels = sem_seg.reshape(-1).clone()
+        labels[labels == IGNORE_INDEX] = num_classes
+        num_pos = max(float((labels < num_classes).sum()), 1.0)
+        return self.loss_seg(logits, labels, avg_factor=num_pos)

@@ -30,6 +30,9 @@ def _fc_stack(channels: int, num_fcs: int,
 def mask_pool(x: Tensor, mask_logits: Tensor, thr: float) -> Tensor:
     """Sum the features under each (hard) mask: K-Net's group features.
 
+    For a clip the per-frame sums are averaged over the frames (the
+    official clip-level ``query_merge_method='mean'``).
+
     Args:
         x (Tensor): Features (B, C, H, W), or a clip (B, T, C, H, W).
         mask_logits (Tensor): Mask logits (B, N, h, w), or (B, N, T, h, w)
@@ -37,7 +40,7 @@ def mask_pool(x: Tensor, mask_logits: Tensor, thr: float) -> Tensor:
         thr (float): Pixels with ``sigmoid(logit) > thr`` belong to a mask.
 
     Returns:
-        Tensor: (B, N, C) pooled features (summed over frames of a clip).
+        Tensor: (B, N, C) pooled features.
     """
     clip = x.dim() == 5
     height, width = x.shape[-2:]
@@ -49,7 +52,7 @@ def mask_pool(x: Tensor, mask_logits: Tensor, thr: float) -> Tensor:
             align_corners=False).view(*shape[:-2], height, width)
     masks = (mask_logits.sigmoid() > thr).to(x.dtype)
     if clip:
-        return torch.einsum('bnthw,btchw->bnc', masks, x)
+        return torch.einsum('bnthw,btchw->bnc', masks, x) / x.shape[1]
     return torch.einsum('bnhw,bchw->bnc', masks, x)
 
 
@@ -81,8 +84,8 @@ class KernelUpdateHead(BaseModule):
       unlinked kernels.
 
     The same head also runs on a clip (clip-level VIS): features
-    (B, T, C, H, W), masks (B, N, T, h, w); group features are summed over
-    the frames and each kernel predicts a mask in every frame.
+    (B, T, C, H, W), masks (B, N, T, h, w); group features are averaged
+    over the frames and each kernel predicts a mask in every frame.
 
     Args:
         num_classes (int): Classes of the sigmoid classifier (things first,
@@ -93,6 +96,9 @@ class KernelUpdateHead(BaseModule):
         num_ffn_fcs (int): FFN layers. Defaults to 2.
         num_cls_fcs (int): Linear-LN-ReLU layers before the classifier.
             Defaults to 1.
+        with_cls (bool): Build the classifier; without it ``cls_scores`` is
+            None (the per-frame stages of :class:`KernelClipIterHead`).
+            Defaults to True.
         num_mask_fcs (int): Linear-LN-ReLU layers before the mask kernel.
             Defaults to 1.
         dropout (float): Attention and FFN dropout. Defaults to 0.
@@ -121,6 +127,7 @@ class KernelUpdateHead(BaseModule):
                  num_heads: int = 8,
                  num_ffn_fcs: int = 2,
                  num_cls_fcs: int = 1,
+                 with_cls: bool = True,
                  num_mask_fcs: int = 1,
                  dropout: float = 0.0,
                  hard_mask_thr: float = 0.5,
@@ -172,8 +179,10 @@ class KernelUpdateHead(BaseModule):
             add_interaction('fusion_')
         if with_link:
             add_interaction('link_')
-        self.cls_fcs = _fc_stack(in_channels, num_cls_fcs, act_cfg)
-        self.fc_cls = nn.Linear(in_channels, num_classes)
+        self.cls_fcs = self.fc_cls = None
+        if with_cls:
+            self.cls_fcs = _fc_stack(in_channels, num_cls_fcs, act_cfg)
+            self.fc_cls = nn.Linear(in_channels, num_classes)
         self.mask_fcs = _fc_stack(in_channels, num_mask_fcs, act_cfg)
         self.fc_mask = nn.Linear(in_channels, in_channels)
 
@@ -186,7 +195,8 @@ class KernelUpdateHead(BaseModule):
         for p in self.parameters():
             if p.dim() > 1:
                 nn.init.xavier_uniform_(p)
-        nn.init.constant_(self.fc_cls.bias, bias_init_with_prob(0.01))
+        if self.fc_cls is not None:
+            nn.init.constant_(self.fc_cls.bias, bias_init_with_prob(0.01))
         self._is_init = True
 
     def _update(self, updator: nn.Module, group_feats: Tensor,
@@ -225,7 +235,8 @@ class KernelUpdateHead(BaseModule):
                 kernels (B, N, C), used by fusion and linking.
 
         Returns:
-            dict: ``cls_scores`` (B, N, num_classes) logits, ``mask_preds``
+            dict: ``cls_scores`` (B, N, num_classes) logits (None without
+            a classifier), ``mask_preds``
             (B, N, H, W) or (B, N, T, H, W) logits, ``kernels`` (B, N, C)
             and ``track_kernels`` (B, N, C): the linked kernels, or the
             kernels themselves without linking / previous kernels.
@@ -251,7 +262,9 @@ class KernelUpdateHead(BaseModule):
         if self.with_link and prev_kernels is not None:
             track = self._interact('link_', obj, prev_kernels)
 
-        cls_scores = self.fc_cls(self.cls_fcs(obj))
+        cls_scores = None
+        if self.fc_cls is not None:
+            cls_scores = self.fc_cls(self.cls_fcs(obj))
         mask_kernels = self.fc_mask(self.mask_fcs(obj))
         if clip:
             masks = torch.einsum('bnc,btchw->bnthw', mask_kernels, x)

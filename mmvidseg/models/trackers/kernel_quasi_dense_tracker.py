@@ -3,19 +3,11 @@ from typing import Optional
 
 import torch
 from mmdet.models.trackers import QuasiDenseTracker
+from mmdet.structures.bbox import bbox_overlaps
 from mmdet.structures.mask import mask2bbox
 from torch import Tensor
 
 from mmvidseg.registry import MODELS
-
-
-def mask_iou(masks: Tensor) -> Tensor:
-    """Pairwise IoU of (K, H, W) boolean masks, shape (K, K)."""
-    flat = masks.flatten(1).float()
-    inter = flat @ flat.t()
-    area = flat.sum(1)
-    union = area[:, None] + area[None, :] - inter
-    return inter / union.clamp(min=1)
 
 
 @MODELS.register_module()
@@ -29,8 +21,13 @@ class KernelQuasiDenseTracker(QuasiDenseTracker):
     tracklets with momentum-averaged embeddings kept ``memo_tracklet_frames``
     frames, backdrops) and its matching rule (bi-softmax similarity, same
     class, ``match_score_thr``, ``obj_score_thr``, ``init_score_thr``) and
-    replaces the box inputs by masks: duplicates are removed by mask IoU,
-    and the stored boxes are the masks' boxes. Defaults follow the official
+    replaces the RoI embeddings by the given kernel embeddings. Duplicates
+    are removed as in the official tracker: in descending score order, a
+    segment whose *box* overlaps any higher-scored segment's box by more
+    than ``nms_class_iou_thr`` (``nms_backdrop_iou_thr`` below
+    ``obj_score_thr``) is dropped. The panoptic masks themselves never
+    overlap, so the boxes carry the duplicate signal; Video K-Net passes
+    the boxes of its semantic-filtered masks. Defaults follow the official
     Video K-Net config: init 0.35, obj 0.3, match 0.5, 5 memory frames,
     momentum 0.8, bi-softmax (the last three are mmdet's defaults too).
 
@@ -59,6 +56,20 @@ class KernelQuasiDenseTracker(QuasiDenseTracker):
             memo_tracklet_frames=memo_tracklet_frames,
             **kwargs)
 
+    def _not_duplicates(self, boxes: Tensor, scores: Tensor) -> Tensor:
+        """(K,) bool: not a duplicate. Segments sorted by descending
+        score; one whose box overlaps the box of any higher-scored segment
+        (dropped ones included, as the official tracker) by more than the
+        IoU threshold is a duplicate."""
+        ious = bbox_overlaps(boxes, boxes)
+        valid = torch.ones(len(boxes), dtype=torch.bool, device=boxes.device)
+        for i in range(1, len(boxes)):
+            thr = self.nms_backdrop_iou_thr if scores[i] < \
+                self.obj_score_thr else self.nms_class_iou_thr
+            if (ious[i, :i] > thr).any():
+                valid[i] = False
+        return valid
+
     def track_masks(self,
                     masks: Tensor,
                     labels: Tensor,
@@ -74,7 +85,9 @@ class KernelQuasiDenseTracker(QuasiDenseTracker):
             scores (Tensor): (K,) scores.
             embeds (Tensor): (K, D) association embeddings.
             frame_id (int): Index of the frame in its video (increasing).
-            boxes (Tensor, optional): (K, 4) boxes; from the masks if None.
+            boxes (Tensor, optional): (K, 4) ``(x1, y1, x2, y2)`` boxes of
+                the duplicate removal and the memory; from the masks if
+                None.
 
         Returns:
             Tensor: (K,) long ids in the input order: >= 0 a track id,
@@ -89,14 +102,7 @@ class KernelQuasiDenseTracker(QuasiDenseTracker):
         masks, labels, scores = masks[order], labels[order], scores[order]
         embeds, boxes = embeds[order], boxes[order]
 
-        # duplicate removal (mmdet uses box IoU; masks are exact here)
-        ious = mask_iou(masks)
-        valid = torch.ones(num, dtype=torch.bool, device=masks.device)
-        for i in range(1, num):
-            thr = self.nms_backdrop_iou_thr if scores[i] < \
-                self.obj_score_thr else self.nms_class_iou_thr
-            if (ious[i, :i][valid[:i]] > thr).any():
-                valid[i] = False
+        valid = self._not_duplicates(boxes, scores)
         ids = torch.full((num, ), -1, dtype=torch.long)
         keep = torch.nonzero(valid).flatten()
         k_boxes, k_labels = boxes[keep], labels[keep]

@@ -3,6 +3,7 @@ import copy
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from mmdet.models.task_modules.samplers import SamplingResult
 from mmdet.models.utils import multi_apply
@@ -27,8 +28,9 @@ class VideoKNet(BaseVideoModel):
     (:class:`KernelProposalHead`) and ``num_stages`` kernel-update stages
     (:class:`KernelIterHead`). The video parts (all switchable in config):
 
-    * **kernel association embedding** (``embed_head``, mmdet's
-      ``QuasiDenseEmbedHead`` on the last-stage thing kernels) trained with
+    * **kernel association embedding** (``num_embed_fcs`` Linear-LN-ReLU
+      layers and a Linear, then ``embed_head``, mmdet's
+      ``QuasiDenseEmbedHead``, on the last-stage thing kernels) trained with
       the quasi-dense temporal contrastive loss (``MultiPosCrossEntropyLoss``
       + ``L2Loss``) between the key frame and its reference frame(s);
       positives are the kernels assigned to the same ground-truth track in
@@ -51,8 +53,9 @@ class VideoKNet(BaseVideoModel):
     * ``'vis'``: clip-level video instance segmentation. The per-frame
       last-stage thing kernels are averaged over the clip ("mean
       kernels") and refined on the whole clip by ``clip_head`` (a
-      :class:`KernelIterHead` that predicts one mask per frame and one
-      class per kernel, trained with tube targets). At test time a sample
+      :class:`KernelClipIterHead`: clip-level stages, then per-frame
+      stages; one class per kernel and one mask per frame, trained with
+      tube targets). At test time a sample
       is a whole video; the top ``max_per_video`` (kernel, class) pairs
       become tracks: ``pred_track_instances`` on every frame.
 
@@ -76,15 +79,22 @@ class VideoKNet(BaseVideoModel):
             kernels themselves (the K-Net baseline of the paper's ablation;
             use the tracker's ``match_metric='cosine'``). Kernel linking
             only learns through this head.
+        num_embed_fcs (int): Linear(no bias)-LN-ReLU layers, followed by a
+            Linear (``fc_embed``), between the kernels and ``embed_head``
+            (the official ``embed_fcs``). 0: the kernels go straight into
+            ``embed_head``. Defaults to 1.
         tracker (dict, optional): Tracker config (VPS). None: thing ids are
             per-frame segment numbers.
-        clip_head (dict, optional): :class:`KernelIterHead` config of the
+        clip_head (dict, optional): :class:`KernelClipIterHead` config of the
             clip stages (required for VIS).
         mask_assign_stride (int): Stride of the training targets (masks are
             resized to it). Defaults to 4.
         test_cfg (dict, optional): ``max_per_img`` (100),
             ``instance_score_thr`` (0.25), ``overlap_thr`` (0.6),
-            ``max_per_video`` (VIS, 10).
+            ``max_per_video`` (VIS, 10), ``semantic_filter`` (True: the
+            tracker's duplicate removal uses the boxes of the thing masks
+            restricted to pixels the semantic head calls a thing, as the
+            official ``semantic_filter``).
         data_preprocessor (dict, optional): Usually
             ``VideoDataPreprocessor``.
         init_cfg (dict, optional): Initialisation config.
@@ -102,6 +112,7 @@ class VideoKNet(BaseVideoModel):
                  thing_classes: Sequence[int],
                  task: str = 'vps',
                  embed_head: OptConfigType = None,
+                 num_embed_fcs: int = 1,
                  tracker: OptConfigType = None,
                  clip_head: OptConfigType = None,
                  mask_assign_stride: int = 4,
@@ -132,6 +143,7 @@ class VideoKNet(BaseVideoModel):
             self.clip_head = MODELS.build(
                 self._head_cfg(clip_head, nt, 0, self.num_proposals))
         self.embed_head = MODELS.build(embed_head) if embed_head else None
+        self._build_embed_fcs(num_embed_fcs)
         self.tracker_cfg = tracker if task == 'vps' else None
         self.tracker = MODELS.build(tracker) if self.tracker_cfg else None
         self.mask_assign_stride = mask_assign_stride
@@ -139,10 +151,35 @@ class VideoKNet(BaseVideoModel):
             max_per_img=100,
             instance_score_thr=0.25,
             overlap_thr=0.6,
-            max_per_video=10)
+            max_per_video=10,
+            semantic_filter=True)
         self.test_cfg.update(test_cfg or {})
         # online state of predict(): previous kernels of the current video
         self._prev_kernels: Optional[Tensor] = None
+
+    def _build_embed_fcs(self, num_embed_fcs: int) -> None:
+        """``embed_fcs`` (Linear-LN-ReLU x n) and ``fc_embed`` (Linear)
+        before the embedding head; None without them."""
+        self.embed_fcs = self.fc_embed = None
+        if self.embed_head is None or num_embed_fcs <= 0:
+            return
+        channels = self.embed_head.in_channels
+        layers = []
+        for _ in range(num_embed_fcs):
+            layers += [
+                nn.Linear(channels, channels, bias=False),
+                nn.LayerNorm(channels),
+                nn.ReLU(inplace=True)
+            ]
+        self.embed_fcs = nn.Sequential(*layers)
+        self.fc_embed = nn.Linear(channels, channels)
+
+    def embed(self, kernels: Tensor) -> Tensor:
+        """Association embeddings (..., D) of (..., C) kernels:
+        ``embed_fcs``, ``fc_embed``, then ``embed_head``."""
+        if self.embed_fcs is not None:
+            kernels = self.fc_embed(self.embed_fcs(kernels))
+        return self.embed_head(kernels)
 
     @classmethod
     def _check_classes(cls, task: str, num_classes: int,
@@ -248,21 +285,26 @@ class VideoKNet(BaseVideoModel):
     def loss(self, inputs: Tensor, data_samples: list) -> Dict[str, Tensor]:
         """Losses of a batch of clips (key frame + reference frames).
 
+        As in the official code, the key and the reference frames each
+        carry their own full set of losses (initial kernels and stages),
+        which the optimiser sums.
+
         Returns:
-            dict: ``loss_rpn_*`` (initial kernels, all frames),
-            ``s{k}_loss_*`` (key frames; all frames without references),
-            ``ref_s{k}_loss_*`` (reference frames), ``loss_track`` and
-            ``loss_track_aux`` (embedding), ``clip_s{k}_loss_*`` (VIS).
+            dict: ``loss_rpn_*`` and ``s{k}_loss_*`` (key frames; all
+            frames without references and for VIS), ``ref_loss_rpn_*`` and
+            ``ref_s{k}_loss_*`` (reference frames, averaged over them),
+            ``loss_track`` and ``loss_track_aux`` (embedding),
+            ``clip_s{k}_loss_*`` (VIS).
         """
         frames, frame_samples = self.to_frames(inputs, data_samples)
         num_frames = inputs.shape[1] if inputs.dim() == 5 else 1
         init = self._initial(frames)
         gts, gt_sem_segs = self._targets(frame_samples, frames.shape[-2:])
-        losses = self.proposal_head.loss_by_feat(init['mask_preds'],
-                                                 init['seg_preds'], gts,
-                                                 gt_sem_segs)
 
         if self.task == 'vis' or num_frames == 1:
+            losses = self.proposal_head.loss_by_feat(init['mask_preds'],
+                                                     init['seg_preds'], gts,
+                                                     gt_sem_segs)
             results = self.iter_head(init['x_feats'], init['kernels'],
                                      init['mask_preds'])
             losses.update(
@@ -281,6 +323,9 @@ class VideoKNet(BaseVideoModel):
         refs = [
             i for i in range(len(frame_samples)) if i not in set(keys)
         ]
+        losses = self._rpn_loss(init, gts, gt_sem_segs, keys)
+        ref_rpn = self._rpn_loss(init, gts, gt_sem_segs, refs)
+        losses.update({f'ref_{k}': v for k, v in ref_rpn.items()})
 
         ref_results = self.iter_head(
             init['x_feats'][refs], init['kernels'][refs],
@@ -309,6 +354,14 @@ class VideoKNet(BaseVideoModel):
                 self._embed_loss(key_results[-1], key_gts, ref_results[-1],
                                  ref_gts, refs_per_clip))
         return losses
+
+    def _rpn_loss(self, init: Dict[str, Tensor], gts: InstanceList,
+                  gt_sem_segs: List[PixelData],
+                  inds: List[int]) -> Dict[str, Tensor]:
+        """Initial-kernel losses (``loss_rpn_*``) of the frames ``inds``."""
+        return self.proposal_head.loss_by_feat(
+            init['mask_preds'][inds], init['seg_preds'][inds],
+            [gts[i] for i in inds], [gt_sem_segs[i] for i in inds])
 
     def _matched_ids(self, sampling_result: SamplingResult,
                      gt_instances: InstanceData) -> Tensor:
@@ -353,12 +406,12 @@ class VideoKNet(BaseVideoModel):
         loss_aux = key_kernels.sum() * 0
         num_clips = len(key_gts)
         for b in range(num_clips):
-            key_embeds = head(key_kernels[b, key_matches[b].pos_inds])
+            key_embeds = self.embed(key_kernels[b, key_matches[b].pos_inds])
             key_ids = self._matched_ids(key_matches[b], key_gts[b])
             ref_embeds, ref_ids = [], []
             for r in range(b * refs_per_clip, (b + 1) * refs_per_clip):
                 ref_embeds.append(
-                    head(ref_kernels[r, ref_matches[r].pos_inds]))
+                    self.embed(ref_kernels[r, ref_matches[r].pos_inds]))
                 ref_ids.append(self._matched_ids(ref_matches[r], ref_gts[r]))
             ref_embeds = torch.cat(ref_embeds)
             ref_ids = torch.cat(ref_ids)
@@ -463,13 +516,28 @@ class VideoKNet(BaseVideoModel):
                 sample.pred_sem_seg = PixelData(
                     data=self.internal_to_dataset[sem][None])
                 continue
+            thing_area = None
+            if self.test_cfg['semantic_filter']:
+                seg = self._to_original(init['seg_preds'][i], meta,
+                                        pad_shape)
+                thing_area = seg.argmax(0) < self.num_thing_classes
             self._panoptic_frame(sample, last, cls_probs, mask_probs,
-                                 meta.get('frame_id', 0))
+                                 meta.get('frame_id', 0), thing_area)
         return data_samples
 
-    def _panoptic_frame(self, sample, last: Dict, cls_probs: Tensor,
-                        mask_probs: Tensor, frame_id: int) -> None:
-        """Merge, track and write the VPS predictions of one frame."""
+    def _panoptic_frame(self,
+                        sample,
+                        last: Dict,
+                        cls_probs: Tensor,
+                        mask_probs: Tensor,
+                        frame_id: int,
+                        thing_area: Optional[Tensor] = None) -> None:
+        """Merge, track and write the VPS predictions of one frame.
+
+        ``thing_area`` (H, W) bool, the pixels the semantic head calls a
+        thing: the tracker's boxes come from the thing masks restricted to
+        it (the official semantic filter); None: from the masks.
+        """
         cfg = self.test_cfg
         segments = panoptic_merge(
             cls_probs,
@@ -496,14 +564,17 @@ class VideoKNet(BaseVideoModel):
         if things and self.tracker is not None:
             inds = [s['kernel'] for s in things]
             if self.embed_head is not None:
-                embeds = self.embed_head(last['track_kernels'][0, inds])
+                embeds = self.embed(last['track_kernels'][0, inds])
             else:  # linked kernels are only trained through the embedding
                 embeds = last['kernels'][0, inds]
+            masks = torch.stack([s['mask'] for s in things])
             tracked = self.tracker.track_masks(
-                torch.stack([s['mask'] for s in things]),
+                masks,
                 torch.tensor([s['label'] for s in things], device=device),
                 torch.tensor([s['score'] for s in things], device=device),
-                embeds.detach(), int(frame_id))
+                embeds.detach(),
+                int(frame_id),
+                boxes=thing_boxes(masks, thing_area))
             # track ids count from 1; 0 marks an untracked thing. Ids must
             # stay below LABEL_DIVISOR: very long videos wrap around.
             ids = torch.where(tracked >= 0,
@@ -532,10 +603,14 @@ class VideoKNet(BaseVideoModel):
                               init['mask_preds'])[-1]
         x, kernels, masks = self._clip_inputs(init['x_feats'], last,
                                               num_clips, num_frames)
-        final = self.clip_head(x, kernels, masks)[-1]
+        results = self.clip_head(x, kernels, masks)
+        # classes of the last stage with a classifier, masks of the last
+        cls_scores = [r for r in results
+                      if r['cls_scores'] is not None][-1]['cls_scores']
+        final = results[-1]
         nt = self.num_thing_classes
         for b in range(num_clips):
-            probs = final['cls_scores'][b].sigmoid()
+            probs = cls_scores[b].sigmoid()
             k = min(self.test_cfg['max_per_video'], probs.numel())
             scores, inds = probs.flatten().topk(k)
             labels = inds % nt
@@ -551,6 +626,28 @@ class VideoKNet(BaseVideoModel):
                     labels=classes,
                     scores=scores,
                     instances_id=torch.arange(k, device=scores.device))
+
+
+def thing_boxes(masks: Tensor,
+                thing_area: Optional[Tensor] = None) -> Tensor:
+    """Tracking boxes of (K, H, W) bool thing masks, as the official
+    Video K-Net: ``(x1, y1, x2, y2)`` of the extreme pixels (no +1) of
+    each mask restricted to ``thing_area`` (H, W) when given; a mask left
+    empty gets the official dummy box ``(-1, -1, 10, 10)``.
+
+    Returns:
+        Tensor: (K, 4) float boxes.
+    """
+    if thing_area is not None:
+        masks = masks & thing_area[None]
+    boxes = masks.new_tensor([-1., -1., 10., 10.],
+                             dtype=torch.float).repeat(len(masks), 1)
+    cols, rows = masks.any(1), masks.any(2)  # (K, W), (K, H)
+    for k in torch.nonzero(cols.any(1)).flatten().tolist():
+        xs = torch.nonzero(cols[k]).flatten()
+        ys = torch.nonzero(rows[k]).flatten()
+        boxes[k] = boxes.new_tensor([xs[0], ys[0], xs[-1], ys[-1]])
+    return boxes
 
 
 def _instances(masks: list, labels: list, scores: list, ids: list,

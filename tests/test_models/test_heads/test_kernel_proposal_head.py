@@ -87,3 +87,28 @@ def test_proposal_head_has_no_classification_loss():
     with pytest.raises(TypeError, match='loss_cls'):
         _head(loss_cls=dict(type='mmdet.FocalLoss'))
     assert _head().loss_cls is None
+
+
+def test_sigmoid_seg_loss_treats_background_as_negative():
+    """A sigmoid (focal) ``loss_seg``, as the official VIS config: pixels
+    without a segment (255) are negatives of every class, and the loss is
+    averaged over the pixels with a class."""
+    focal = dict(type='mmdet.FocalLoss', use_sigmoid=True, loss_weight=1.0)
+    head = _head(num_thing_classes=3, num_stuff_classes=0, loss_seg=focal)
+    seg = torch.randn(1, 3, 4, 4)
+    sem = torch.full((1, 4, 4), 255, dtype=torch.long)
+    sem[0, :2, :2] = 1
+    loss = head._sigmoid_seg_loss(seg, sem)
+    p = seg.sigmoid().permute(0, 2, 3, 1).reshape(-1, 3)
+    t = torch.zeros_like(p)
+    t[sem.reshape(-1) == 1, 1] = 1
+    pt = (1 - p) * t + p * (1 - t)
+    alpha = 0.25 * t + 0.75 * (1 - t)
+    bce = torch.nn.functional.binary_cross_entropy(p, t, reduction='none')
+    expected = (alpha * pt.pow(2) * bce).sum() / 4
+    assert torch.allclose(loss, expected, atol=1e-6)
+    # all background: still a (negative-only) loss with gradient
+    seg.requires_grad_(True)
+    empty = head._sigmoid_seg_loss(seg, torch.full_like(sem, 255))
+    empty.backward()
+    assert empty > 0 and seg.grad.abs().sum() > 0

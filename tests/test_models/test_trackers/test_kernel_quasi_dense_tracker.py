@@ -3,7 +3,8 @@
 import torch
 from mmengine.registry import init_default_scope
 
-from mmvidseg.models import KernelQuasiDenseTracker, mask_iou
+from mmvidseg.models import KernelQuasiDenseTracker
+from mmvidseg.models.video_models.video_knet import thing_boxes
 from mmvidseg.registry import MODELS
 
 
@@ -22,12 +23,36 @@ def test_tracker_defaults_are_the_official_ones():
     assert tracker.match_score_thr == 0.7
 
 
-def test_mask_iou():
-    masks = torch.zeros(2, 4, 4, dtype=torch.bool)
-    masks[0, :2] = True
-    masks[1, 1:3] = True
-    iou = mask_iou(masks)
-    assert torch.allclose(iou, torch.tensor([[1., 1 / 3], [1 / 3, 1.]]))
+def test_duplicates_are_removed_by_box_iou():
+    """Disjoint masks whose boxes overlap are duplicates (the official rule:
+    box IoU against every higher-scored segment, dropped ones included)."""
+    tracker = KernelQuasiDenseTracker()
+    masks = torch.zeros(3, 16, 16, dtype=torch.bool)
+    masks[0, :8, :8] = True
+    masks[1, :8, 8:] = True  # disjoint from 0, box IoU 0
+    # a ring inside mask 0's box: disjoint pixels, box IoU with 0 > 0.7
+    masks[2, 0, :8] = masks[2, 7, :8] = True
+    masks[0, 0, :8] = masks[0, 7, :8] = False
+    boxes = torch.tensor([[0., 1., 7., 6.], [8., 0., 15., 7.],
+                          [0., 0., 7., 7.]])
+    assert (masks[0] & masks[2]).sum() == 0
+    ids = tracker.track_masks(masks, torch.tensor([0, 0, 0]),
+                              torch.tensor([0.9, 0.8, 0.7]),
+                              torch.eye(3, 8), 0, boxes=boxes)
+    assert ids.tolist() == [0, 1, -1]
+
+
+def test_thing_boxes_follow_the_official_semantic_filter():
+    masks = torch.zeros(2, 10, 12, dtype=torch.bool)
+    masks[0, 2:5, 3:9] = True
+    masks[1, 6:8, 0:2] = True
+    # no +1 on the far corner (the official coords2bbox_all)
+    assert thing_boxes(masks).tolist() == [[3., 2., 8., 4.],
+                                           [0., 6., 1., 7.]]
+    area = torch.zeros(10, 12, dtype=torch.bool)
+    area[:, 5:] = True  # mask 1 lies outside: the official dummy box
+    assert thing_boxes(masks, area).tolist() == [[5., 2., 8., 4.],
+                                                 [-1., -1., 10., 10.]]
 
 
 def test_tracker_keeps_ids():

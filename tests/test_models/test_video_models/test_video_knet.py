@@ -149,14 +149,17 @@ def test_vss_task(knet):
 
 def test_vis_task(knet):
     clip_head = dict(
-        type='KernelIterHead',
-        num_stages=1,
+        type='KernelClipIterHead',
+        num_stages=2,
+        assign_stages=1,
         stage_head=dict(
             type='KernelUpdateHead', in_channels=32,
             feedforward_channels=64, num_heads=4))
+    focal = dict(type='mmdet.FocalLoss', use_sigmoid=True, loss_weight=1.0)
     model = knet.build_tiny(
         task='vis', num_classes=3, thing_classes=[0, 1, 2],
         embed_head=None, tracker=None, clip_head=clip_head,
+        proposal_head=dict(loss_seg=focal),
         iter_head=dict(with_link=False, with_fusion=False),
         test_cfg=dict(max_per_video=5))
     inputs, samples = [], []
@@ -168,6 +171,10 @@ def test_vis_task(knet):
         samples.append(s)
     losses = model.loss(torch.cat(inputs), samples)
     assert 'clip_s0_loss_cls' in losses and 'clip_s0_loss_dice' in losses
+    # the per-frame stage has no classifier and no class loss
+    assert 'clip_s1_loss_dice' in losses
+    assert 'clip_s1_loss_cls' not in losses
+    assert model.clip_head.stages[1].fc_cls is None
     for value in losses.values():
         assert torch.isfinite(value).all()
     sum(v for k, v in losses.items() if 'loss' in k).backward()
@@ -240,3 +247,42 @@ def test_training_targets_are_instance_data(knet):
         assert (gt.instances_ids[~things] == -1).all()
         stuff = gt.labels[~things]
         assert stuff.tolist() == sorted(set(stuff.tolist()))
+
+
+def test_embedding_goes_through_the_official_embed_fcs(knet):
+    """Linear(no bias)-LN-ReLU + Linear before the embedding head, as the
+    official ``embed_fcs`` / ``fc_embed``; ``num_embed_fcs=0`` drops them."""
+    model = knet.build_tiny()
+    c = model.embed_head.in_channels
+    linear, norm, act, = model.embed_fcs
+    assert linear.weight.shape == (c, c) and linear.bias is None
+    assert isinstance(norm, torch.nn.LayerNorm)
+    assert isinstance(act, torch.nn.ReLU)
+    assert model.fc_embed.weight.shape == (c, c)
+    kernels = torch.randn(5, c)
+    expected = model.embed_head(model.fc_embed(model.embed_fcs(kernels)))
+    assert torch.allclose(model.embed(kernels), expected)
+    inputs, samples = _batch(knet)
+    losses = model.loss(inputs, samples)
+    losses['loss_track'].backward()
+    assert model.embed_fcs[0].weight.grad is not None
+    plain = knet.build_tiny(num_embed_fcs=0)
+    assert plain.embed_fcs is None and plain.fc_embed is None
+    assert not any(k.startswith(('embed_fcs', 'fc_embed'))
+                   for k in plain.state_dict())
+
+
+def test_key_and_reference_frames_each_carry_full_rpn_losses(knet):
+    """As the official joint training: the initial-kernel losses of the
+    key frames and of the reference frames are separate terms (summed by
+    the optimiser), not one average over all frames."""
+    model = knet.build_tiny()
+    clip, sample = knet.toy_clip(0, [2, 2], key=0)  # same frame twice
+    losses = model.loss(clip, [sample])
+    for name in ('mask', 'dice', 'seg'):
+        key, ref = losses[f'loss_rpn_{name}'], losses[f'ref_loss_rpn_{name}']
+        assert torch.isfinite(key) and key > 0
+        assert torch.allclose(key, ref)
+    # one frame only: no reference terms
+    single, sample1 = knet.toy_clip(0, [2], key=0)
+    assert 'ref_loss_rpn_mask' not in model.loss(single, [sample1])
