@@ -13,8 +13,9 @@
 num_proposals = 100
 num_stages = 3
 channels = 256
-# K-Net's rank loss (official base config: weight 0.1 in the initial and in
-# every stage head)
+# K-Net's rank loss on the initial kernels (weight 0.1, kept from the
+# official base config; the official Video K-Net config replaces the stage
+# heads' list without it, so the stages have none)
 loss_rank = dict(
     type='mmdet.CrossEntropyLoss', use_sigmoid=False, loss_weight=0.1)
 
@@ -102,7 +103,6 @@ model = dict(
                     naive_dice=False),
                 dict(type='MaskCost', weight=1.0, pred_act=True)
             ]),
-        loss_rank=loss_rank,
         loss_cls=dict(
             type='mmdet.FocalLoss',
             use_sigmoid=True,
