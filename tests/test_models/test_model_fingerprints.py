@@ -4,7 +4,8 @@ and parameter count), so existing checkpoints keep loading.
 
 A change that renames or reshapes parameters on purpose updates
 ``tests/data/model_fingerprints.json`` and ships a checkpoint converter under
-``tools/model_converters/``.
+``tools/model_converters/``, or, when it adds layers that no converter can
+fill (issue 11: Video K-Net's ``embed_fcs``), says so in the method README.
 """
 import glob
 import hashlib
