@@ -287,10 +287,11 @@ def test_vss_cli_scores_raw_mask_values(tmp_path, run_cli, eval_offline):
     # (3,3) x2. IoU = TP / (GT + PRED - TP):
     # class 0: 2 / (3 + 2 - 2); class 1: 1 / (2 + 1 - 1);
     # class 2: 2 / (2 + 3 - 2); class 3: 2 / (2 + 2 - 2);
-    # class 4, only predicted: 0 / 1 (stays in the mean); the other 119
-    # classes have no pixel and are left out.
+    # class 4 is only predicted: no GT pixel, so (as VSPW's
+    # Mean_Intersection_over_Union) it is left out, like the other 119
+    # classes without GT.
     assert res['mIoU'] == pytest.approx(
-        (2 / 3 + 1 / 2 + 2 / 3 + 1 + 0) / 5, abs=1e-12)
+        (2 / 3 + 1 / 2 + 2 / 3 + 1) / 4, abs=1e-12)
     # two frames: no window of 8 or 16 frames
     assert res['mVC8'] is None and res['mVC16'] is None
     # --num-classes 3 ignores GT 3 as well: classes 0, 1, 2, 4 remain, and

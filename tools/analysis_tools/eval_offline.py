@@ -31,6 +31,16 @@ Inputs, per METRIC (the official evaluators' own formats):
            within a sequence. ``--windows`` (default 1 2 3 4),
            ``--depth-thresholds`` (default 0.5 0.25 0.1), ``--num-classes``
            (default 19), ``--thing-classes`` (default 11..18).
+           ``--layout semkitti``: SemKITTI-DVPS, scored with its own
+           ``semkitti-dvps/eval_dvpq.py`` rules: ``GT`` = dir with
+           ``*_gtFine_class.png`` (uint8 class, 255 void) +
+           ``*_gtFine_instance.png`` + ``*_depth_<focal>.png``; ``PRED`` =
+           dir with ``*cat.png`` (class) + ``*ins.png`` (instance), e.g.
+           ``<sequence>_<frame>_leftImg8bit_cat.png``; ``--pred-depth``
+           as above. Ids ``class * 2**20 + instance``, epsilon 1e-10 (a
+           class without TP counts as 0), things 0..7, windows 1 5 10 20,
+           and the windows run over all frames in name order, across
+           sequences, as the official script does.
 ``ytvis``  YouTube-VIS GT JSON, results JSON.
 ``vid``    CocoVID GT JSON, COCO-style detection results JSON (one entry
            per box, ``image_id`` of the frame, ``bbox`` xywh).
@@ -46,8 +56,10 @@ Inputs, per METRIC (the official evaluators' own formats):
            is neither checked nor counted. So predictions must use the
            masks' values (class + 1), as ``tools/test.py --out-dir``
            writes them: 0-based training ids are scored one class off.
-           mIoU is one confusion matrix over all videos, classes
-           without GT or PRED pixels left out; mVC8/mVC16 use every pixel,
+           mIoU is one confusion matrix over all videos, averaged over
+           the classes with GT pixels only (as VSPW's ``utils.py``
+           ``Mean_Intersection_over_Union``): a class that is only
+           predicted is not averaged; mVC8/mVC16 use every pixel,
            ignored ones included. ``--split`` (a video list file; default
            every video).
 ``davis``  DAVIS 2017 semi-supervised: ``GT`` = root with ``Annotations/
@@ -480,14 +492,17 @@ def _group_by_sequence(names: List[str]) -> Dict[str, List[str]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
-def _frames_by_name(folder: str, names: List[str], what: str) -> Dict:
+def _frames_by_name(folder: str, names: List[str], what: str,
+                    suffix: str = '') -> Dict:
     """``{'<sequence>_<frame>': path}`` of PNG files named
     ``<sequence>_<frame>_...png`` (the first two ``_`` fields, as the
-    Cityscapes-DVPS file names and ViP-DeepLab's outputs have them)."""
+    Cityscapes-DVPS file names and ViP-DeepLab's outputs have them);
+    ``suffix`` (e.g. ``'cat.png'``) is cut off the names first."""
     out: Dict[str, str] = {}
     for name in sorted(names):
         path = osp.join(folder, name)
-        parts = osp.splitext(name)[0].split('_')
+        stem = name[:-len(suffix)] if suffix else osp.splitext(name)[0]
+        parts = stem.split('_')
         if len(parts) < 2 or not parts[0] or not parts[1]:
             raise ValueError(f'{path}: cannot tell the sequence and frame of '
                              f'this {what} file (expected a name '
@@ -562,6 +577,8 @@ def _read_depth(path: str, shape) -> np.ndarray:
 
 
 def eval_dvpq(args) -> Dict[str, float]:
+    if getattr(args, 'layout', 'cityscapes') == 'semkitti':
+        return eval_dvpq_semkitti(args)
     from mmvidseg.evaluation.functional.dvpq import (CITYSCAPES_DVPS_THINGS,
                                                      DVPQAccumulator,
                                                      dvpq_null_reasons)
@@ -600,6 +617,100 @@ def eval_dvpq(args) -> Dict[str, float]:
     out = {k: res[k] for k in keys}
     return Scores(out, dvpq_null_reasons(acc.stats, num_classes, things,
                                          windows, thresholds))
+
+
+def _semkitti_files(args):
+    """SemKITTI-DVPS files of every frame, by ``<sequence>_<frame>``:
+    ``(gt class, gt instance, gt depth, pred cat, pred ins, pred depth,
+    pred depth dir)``, each a ``{frame: path}`` dict."""
+    for folder in (args.gt, args.pred, args.pred_depth or args.pred):
+        if not osp.isdir(folder):
+            raise FileNotFoundError(f'{folder}: folder not found')
+    gt_files = [f for f in os.listdir(args.gt) if f.endswith('.png')]
+    classes = [f for f in gt_files if 'gtFine_class' in f]
+    if not classes:
+        raise ValueError(f'{args.gt}: no *_gtFine_class.png files')
+    gt_cls = _frames_by_name(args.gt, classes, 'ground-truth class')
+    # the official reader: the class file's name with class -> instance
+    gt_ins = {
+        k: osp.join(args.gt,
+                    osp.basename(p).replace('gtFine_class', 'gtFine_instance'))
+        for k, p in gt_cls.items()
+    }
+    gt_depth = _frames_by_name(args.gt, [f for f in gt_files if 'depth' in f],
+                               'ground-truth depth')
+    pred_files = [f for f in os.listdir(args.pred) if f.endswith('.png')]
+    cat = _frames_by_name(args.pred,
+                          [f for f in pred_files if f.endswith('cat.png')],
+                          'predicted class (*cat.png)', 'cat.png')
+    ins = _frames_by_name(args.pred,
+                          [f for f in pred_files if f.endswith('ins.png')],
+                          'predicted instance (*ins.png)', 'ins.png')
+    _match_frames(gt_cls, cat, args.pred, 'predicted class (*cat.png)')
+    _match_frames(gt_cls, ins, args.pred, 'predicted instance (*ins.png)')
+    depth_dir = args.pred_depth or args.pred
+    if osp.abspath(depth_dir) == osp.abspath(args.pred):
+        names = [f for f in pred_files if 'depth' in f and
+                 not f.endswith(('cat.png', 'ins.png'))]
+    else:
+        names = [f for f in os.listdir(depth_dir) if f.endswith('.png')]
+    pred_depth = _frames_by_name(depth_dir, names, 'predicted depth')
+    return gt_cls, gt_ins, gt_depth, cat, ins, pred_depth, depth_dir
+
+
+def _semkitti_ids(cls_path: str, ins_path: str, shape=None) -> np.ndarray:
+    """``class * 2**20 + instance`` from a class and an instance PNG."""
+    cls, ins = read_png(cls_path), read_png(ins_path)
+    for path, a in ((cls_path, cls), (ins_path, ins)):
+        if a.ndim != 2 or (shape is not None and a.shape != tuple(shape)):
+            raise ValueError(f'{path}: expected a single-channel PNG' + (
+                f' of shape {tuple(shape)}' if shape is not None else '') +
+                f', got shape {a.shape}')
+    if cls.shape != ins.shape:
+        raise ValueError(f'{ins_path}: shape {ins.shape} differs from the '
+                         f'class map {cls_path} ({cls.shape})')
+    ins = ins.astype(np.int64)
+    if ins.size and (ins.min() < 0 or ins.max() >= 2**20):
+        raise ValueError(f'{ins_path}: instance id {int(ins.max())} is '
+                         f'outside [0, 2**20) (ids are class * 2**20 + '
+                         f'instance)')
+    return cls.astype(np.int64) * 2**20 + ins
+
+
+def eval_dvpq_semkitti(args) -> Dict[str, float]:
+    """DVPQ with the rules of ViP-DeepLab's ``semkitti-dvps/eval_dvpq.py``:
+    every frame of the folder, in name order, is one stream of windows."""
+    from mmvidseg.evaluation.functional.dvpq import (DVPQAccumulator,
+                                                     dvpq_null_reasons)
+    gt_cls, gt_ins, gt_depth, cat, ins, pred_depth, depth_dir = \
+        _semkitti_files(args)
+    acc = DVPQAccumulator.from_rules(
+        'semkitti', num_classes=args.num_classes,
+        thing_classes=args.thing_classes, windows=args.windows,
+        depth_thresholds=args.depth_thresholds)
+    if any(t > 0 for t in acc.depth_thresholds):
+        _match_frames(gt_cls, gt_depth, args.gt, 'ground-truth depth')
+        _match_frames(gt_cls, pred_depth, depth_dir, 'predicted depth')
+    video = acc.new_video(f'{args.gt} (all frames in name order)')
+    for key in sorted(gt_cls):
+        gt = _semkitti_ids(gt_cls[key], gt_ins[key])
+        pred = _semkitti_ids(cat[key], ins[key], gt.shape)
+        depth = (None, None)
+        if any(t > 0 for t in acc.depth_thresholds):
+            depth = (_read_depth(gt_depth[key], gt.shape),
+                     _read_depth(pred_depth[key], gt.shape))
+        video.add_frame(gt, pred, *depth,
+                        where=f'{cat[key]} (ground truth {gt_cls[key]})')
+    acc.add(video.finish())
+    res = acc.compute()
+    keys = ['DVPQ', 'DVPQ_th', 'DVPQ_st'] + [
+        f'DVPQ@{k}@{float(t)}' for k in acc.windows
+        for t in acc.depth_thresholds
+    ]
+    return Scores({k: res[k] for k in keys},
+                  dvpq_null_reasons(acc.stats, acc.num_classes,
+                                    acc.thing_classes, acc.windows,
+                                    acc.depth_thresholds, acc.epsilon))
 
 
 # --------------------------------------------------------------------- VSS
@@ -771,7 +882,11 @@ def parse_args(argv=None):
     parser.add_argument('--pred', required=True, help='predictions')
     parser.add_argument('--gt-json', help='vpq/stq: ground-truth JSON')
     parser.add_argument(
-        '--windows', type=int, nargs='+', help='vpq/dvpq window sizes')
+        '--windows',
+        type=int,
+        nargs='+',
+        help='vpq/dvpq window sizes (dvpq: default 1 2 3 4; semkitti 1 5 '
+        '10 20)')
     parser.add_argument(
         '--num-classes',
         type=int,
@@ -788,10 +903,16 @@ def parse_args(argv=None):
         help='dvpq: depth thresholds (default 0.5 0.25 0.1)')
     parser.add_argument('--pred-depth', help='dvpq: predicted depth dir')
     parser.add_argument(
+        '--layout',
+        choices=['cityscapes', 'semkitti'],
+        default='cityscapes',
+        help='dvpq: the dataset\'s file layout and official rules '
+        '(default cityscapes)')
+    parser.add_argument(
         '--thing-classes',
         type=int,
         nargs='+',
-        help='dvpq: thing class ids (default 11..18)')
+        help='dvpq: thing class ids (default 11..18; semkitti 0..7)')
     parser.add_argument('--split', help='vss: file listing the videos')
     parser.add_argument('--sequences', help='davis: file listing sequences')
     parser.add_argument('--masks', help='psnr: folder of motion masks')

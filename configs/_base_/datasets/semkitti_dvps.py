@@ -3,7 +3,14 @@
 #     {seq}_{frame}_leftImg8bit.png, _gtFine_class.png, _gtFine_instance.png,
 #     _depth_<focal>.png (uint16 metres * 256)
 # 19 SemanticKITTI classes, 8 things; frames are about 376x1241.
-# Data loaders and evaluator as for Cityscapes-DVPS.
+# Data loaders as for Cityscapes-DVPS. The evaluator follows ViP-DeepLab's
+# semkitti-dvps/eval_dvpq.py, not the Cityscapes one: epsilon 1e-10 (a class
+# without a true positive, e.g. absent from the ground truth and the
+# prediction, counts as PQ 0 in the class mean instead of making it NaN),
+# things = classes 0..7 (from the dataset's metainfo), void 255, window sizes
+# 1, 5, 10, 20 and depth thresholds 0.5, 0.25, 0.1 (DVPQ = their mean).
+# Saved predictions (*cat.png / *ins.png) are scored offline with
+#   tools/analysis_tools/eval_offline.py dvpq --layout semkitti
 _base_ = './cityscapes_dvps.py'
 dataset_type = 'SemKITTIDVPSDataset'
 data_root = 'data/semkitti-dvps/'
@@ -53,3 +60,6 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type, data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader
+
+val_evaluator = dict(type='DVPSMetric', rules='semkitti')
+test_evaluator = val_evaluator

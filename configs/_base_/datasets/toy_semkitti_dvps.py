@@ -2,7 +2,9 @@
 #   python tools/misc/generate_toy_data.py semkitti_dvps \
 #       data/toy_semkitti_dvps
 # 6 classes (3 things), depth in metres * 256; frames are 64x96.
-# Data loaders and evaluator as for Cityscapes-DVPS.
+# Data loaders as for Cityscapes-DVPS; the evaluator uses SemKITTI-DVPS' rules
+# (see semkitti_dvps.py) with window sizes 1 and 5 only, as the toy videos
+# are shorter than 10 frames (a longer window would have nothing to score).
 _base_ = './cityscapes_dvps.py'
 dataset_type = 'SemKITTIDVPSDataset'
 data_root = 'data/toy_semkitti_dvps/'
@@ -63,3 +65,6 @@ val_dataloader = dict(
         metainfo=metainfo,
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
+
+val_evaluator = dict(type='DVPSMetric', rules='semkitti', windows=(1, 5))
+test_evaluator = val_evaluator

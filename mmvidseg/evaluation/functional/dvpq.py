@@ -1,41 +1,74 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""Depth-aware Video Panoptic Quality (DVPQ), as ViP-DeepLab's evaluator.
+"""Depth-aware Video Panoptic Quality (DVPQ), as ViP-DeepLab's evaluators.
 
-Reproduces ``cityscapes-dvps/eval_dvpq.py`` of ViP-DeepLab with its
-conventions:
+Reproduces ViP-DeepLab's two ``eval_dvpq.py`` scripts,
+``cityscapes-dvps/`` and ``semkitti-dvps/`` (joe-siyuan-qiao/ViP-DeepLab).
+They share one core (``vpq_eval``) and differ in their rules
+(:data:`DVPQ_RULES`, ``rules='cityscapes'`` or ``'semkitti'``):
 
-* Panoptic ids are ``class * 1000 + instance`` (the prediction's RGB PNG
-  holds R = class, G = instance); ground-truth class 32 is void. There is
-  no crowd: a thing segment with instance 0 is an ordinary segment.
+==================  ==========================  ===========================
+rule                Cityscapes-DVPS             SemKITTI-DVPS
+==================  ==========================  ===========================
+panoptic id         ``class * 1000 + inst``     ``class * 2**20 + inst``
+                    (pred: RGB PNG, R = class,  (pred: ``*cat.png`` +
+                    G = instance)               ``*ins.png``; gt:
+                                                ``*_gtFine_class.png`` +
+                                                ``*_gtFine_instance.png``)
+void class          32                          255
+thing classes       11..18                      0..7
+epsilon             0: a class with no TP       1e-10: such a class has
+                    makes the mean NaN          PQ 0 and counts as 0
+windows             within each sequence        over all files in name
+                    (6 frames hard-coded)       order (one stream)
+window sizes        1, 2, 3, 4                  1, 5, 10, 20
+==================  ==========================  ===========================
+
+Common to both:
+
+* There is no crowd: a thing segment with instance 0 is an ordinary
+  segment.
 * Depth threshold ``lambda``: where the ground-truth depth ``d > 0`` and
   ``|d_pred - d| / d > lambda``, the predicted pixel is moved to the extra
   class ``num_classes`` (19), which never matches and is dropped from the
   class mean.
-* For a window size ``k``, each run of ``k`` consecutive frames of a
-  sequence is scored as one image (the official code concatenates them):
-  a match is same class and ``IoU > 0.5``, the union leaves out the
-  prediction's overlap with void (id 32000), an unmatched prediction more
-  than half on void (any id of class 32) is not a false positive.
-* Per class (first ``num_classes``): ``SQ = IoU_sum / TP``, ``RQ = TP / (TP +
-  FN/2 + FP/2)``, ``PQ = SQ * RQ`` with ``epsilon = 0``, so a class with no
-  TP is NaN and so is the mean (the official script then prints ``nan``);
-  ``epsilon > 0`` gives SemKITTI-DVPS's behaviour (absent classes count as
-  0). DVPQ@k@lambda = 100 x mean PQ, things / stuff averaged separately,
-  and DVPQ is the mean over every (k, lambda) (the READMEs' protocol:
-  k in 1..4, lambda in 0.5, 0.25, 0.1).
+* For a window size ``k``, each run of ``k`` consecutive frames is scored
+  as one image (the official code concatenates them): a match is same
+  class and ``IoU > 0.5``, the union leaves out the prediction's overlap
+  with void (``void * max_ins``, instance 0), an unmatched prediction more
+  than half on void (any id of the void class) is not a false positive.
+* Per class (first ``num_classes``): ``SQ = IoU_sum / (TP + eps)``, ``RQ =
+  TP / (TP + FN/2 + FP/2 + eps)``, ``PQ = SQ * RQ``. DVPQ@k@lambda = 100 x
+  mean PQ, things / stuff averaged separately, and DVPQ is the mean over
+  every (k, lambda) (the READMEs' protocol, done outside the scripts;
+  lambda in 0.5, 0.25, 0.1).
 
-Differences from the official script:
+Differences from the official scripts:
 
-* With Pillow >= 10.3 it loads 16-bit depth PNGs as uint16 and
-  ``depth_pred - depth_gt`` wraps around, which makes its numbers
+* With Pillow >= 10.3 they load 16-bit depth PNGs as uint16 and
+  ``depth_pred - depth_gt`` wraps around, which makes their numbers
   meaningless (e.g. an abs-rel of 6.09 instead of 0.099). The *intended*
   number is computed here: depths are subtracted as signed integers, as
   they were with the int32 images of older Pillow.
-* It hard-codes 6 frames per sequence (Cityscapes-DVPS has exactly 6);
-  here windows run over each sequence's actual frames.
+* Under numpy >= 2 (NEP 50) the SemKITTI script's test for a prediction
+  more than half on void (``prediction_ignored_overlap``) multiplies an
+  int32 void id by ``2**30`` in int32 and overflows, so the test looks up
+  the wrong pairs and such predictions (nearly) always count as FPs; under
+  the numpy 1.x it was written for, the product is int64 and the test works.
+  The numpy-1 number is computed here (equal to the script's under numpy
+  1.26.4 and Pillow 10.2).
+* The Cityscapes script hard-codes 6 frames per sequence (Cityscapes-DVPS
+  has exactly 6); here windows run over each sequence's actual frames.
+* The windows run within the frames given to one :class:`DVPQVideo`. The
+  SemKITTI script runs them over every file of the folder in name order,
+  across sequence boundaries; ``eval_offline.py dvpq --layout semkitti``
+  feeds all frames as one stream to match it, while ``DVPSMetric`` scores
+  each video on its own (the same on the one-sequence val split).
+* A window size longer than every sequence gives NaN here (no window);
+  the SemKITTI script crashes on it (``np.stack`` of nothing) and the
+  Cityscapes one prints ``nan``.
 * A predicted class >= ``num_classes + 1`` or a ground-truth class other
-  than ``0..num_classes-1`` and void crashes it (IndexError) or silently
-  corrupts its 16-bit pair ids; here both raise ``ValueError``.
+  than ``0..num_classes-1`` and void crashes them (IndexError) or silently
+  corrupts their pair ids; here both raise ``ValueError``.
 
 Each frame is reduced once to a ``(gt id, pred id, depth level, count)``
 table, where the depth level is how many thresholds the pixel's error
@@ -53,6 +86,48 @@ from .vpq import closed_window_sums, mean_null_reason, window_sizes
 CITYSCAPES_DVPS_THINGS = tuple(range(11, 19))
 DVPQ_WINDOWS = (1, 2, 3, 4)
 DVPQ_DEPTH_THRESHOLDS = (0.5, 0.25, 0.1)
+#: SemKITTI-DVPS: 19 classes, things 0..7, void class 255.
+SEMKITTI_DVPS_THINGS = tuple(range(8))
+SEMKITTI_DVPQ_WINDOWS = (1, 5, 10, 20)
+
+#: The official scripts' rules (see the module docstring). ``windows`` is
+#: the set the README evaluates; ``one_stream``: windows run over all
+#: files of the folder, not per sequence.
+DVPQ_RULES = {
+    'cityscapes':
+    dict(
+        num_classes=19,
+        thing_classes=CITYSCAPES_DVPS_THINGS,
+        windows=DVPQ_WINDOWS,
+        depth_thresholds=DVPQ_DEPTH_THRESHOLDS,
+        epsilon=0.0,
+        void_class=32,
+        max_ins=1000,
+        one_stream=False),
+    'semkitti':
+    dict(
+        num_classes=19,
+        thing_classes=SEMKITTI_DVPS_THINGS,
+        windows=SEMKITTI_DVPQ_WINDOWS,
+        depth_thresholds=DVPQ_DEPTH_THRESHOLDS,
+        epsilon=1e-10,
+        void_class=255,
+        max_ins=2**20,
+        one_stream=True),
+}
+
+
+def dvpq_rules(name: str) -> dict:
+    """A copy of the official rules ``name`` (``'cityscapes'`` or
+    ``'semkitti'``) of :data:`DVPQ_RULES`.
+
+    Raises:
+        ValueError: Unknown name.
+    """
+    if name not in DVPQ_RULES:
+        raise ValueError(f'unknown DVPQ rules {name!r}: expected one of '
+                         f'{sorted(DVPQ_RULES)}')
+    return dict(DVPQ_RULES[name])
 
 
 @dataclass
@@ -164,9 +239,8 @@ class DVPQVideo:
                 if t > 0:
                     level += valid & (err > t)
         # one table for all thresholds: (gt, pred, depth level) -> count
-        code = (gt.ravel() << 40) | (pred.ravel() << 8) | level.ravel()
-        codes, counts = np.unique(code, return_counts=True)
-        g, p, lv = codes >> 40, (codes >> 8) & 0xFFFFFFFF, codes & 0xFF
+        g, p, lv, counts = _pair_table(gt.ravel(), pred.ravel(),
+                                       level.ravel())
         drop = self.num_classes * self.max_ins
         for lam in self.thresholds:
             if lam > 0:
@@ -226,12 +300,61 @@ class DVPQVideo:
                                   self.num_frames, self._sums)
 
 
+def _bits(a: np.ndarray) -> int:
+    """Bits needed by the largest value of a non-negative int array."""
+    return int(a.max()).bit_length() if a.size else 0
+
+
+def _pack(*columns: np.ndarray
+          ) -> Tuple[Optional[np.ndarray], List[int]]:
+    """Pack non-negative int64 columns into one int64 code (or None when
+    their bits exceed 62) and each column's bit width."""
+    widths = [max(1, _bits(c)) for c in columns]
+    if sum(widths) > 62:
+        return None, widths
+    code = np.zeros(columns[0].shape, np.int64)
+    for c, w in zip(columns, widths):
+        code = (code << w) | c
+    return code, widths
+
+
+def _unpack(codes: np.ndarray, widths: List[int]) -> List[np.ndarray]:
+    """Split the codes of :func:`_pack` back into their columns."""
+    out = []
+    for w in reversed(widths):
+        out.append(codes & ((1 << w) - 1))
+        codes = codes >> w
+    return out[::-1]
+
+
+def _pair_table(gt: np.ndarray, pred: np.ndarray, level: np.ndarray,
+                weights: Optional[np.ndarray] = None
+                ) -> Tuple[np.ndarray, ...]:
+    """Distinct ``(gt, pred, level)`` triples of non-negative int64 arrays
+    and their counts (or summed ``weights``). The triples are packed into
+    one int64 for a single ``np.unique`` when their bits fit (Cityscapes'
+    ``class * 1000 + instance`` ids always do, SemKITTI's ``class * 2**20 +
+    instance`` ones normally); otherwise the ids are ranked first."""
+    code, widths = _pack(gt, pred, level)
+    if code is None:
+        gids, gi = np.unique(gt, return_inverse=True)
+        pids, pi = np.unique(pred, return_inverse=True)
+        g, p, lv, counts = _pair_table(gi.ravel(), pi.ravel(), level,
+                                       weights)
+        return gids[g], pids[p], lv, counts
+    if weights is None:
+        codes, counts = np.unique(code, return_counts=True)
+    else:
+        codes, inv = np.unique(code, return_inverse=True)
+        counts = np.bincount(inv.ravel(), weights=weights).astype(np.int64)
+    return (*_unpack(codes, widths), counts)
+
+
 def _merge(g: np.ndarray, p: np.ndarray,
            c: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sum the counts of equal (g, p) pairs."""
-    codes, inv = np.unique((g << 32) | p, return_inverse=True)
-    return codes >> 32, codes & 0xFFFFFFFF, np.bincount(
-        inv, weights=c).astype(np.int64)
+    g, p, _, counts = _pair_table(g, p, np.zeros_like(g), c)
+    return g, p, counts
 
 
 def dvpq_summarize(stats: Iterable[DVPQVideoStats],
@@ -242,16 +365,28 @@ def dvpq_summarize(stats: Iterable[DVPQVideoStats],
                    epsilon: float = 0.0) -> Dict:
     """Combine per-sequence statistics into DVPQ.
 
+    Args:
+        stats (Iterable[DVPQVideoStats]): One entry per sequence.
+        num_classes (int): Evaluated classes. Defaults to 19.
+        thing_classes (Sequence[int]): Thing classes (the others are
+            stuff). Defaults to Cityscapes-DVPS' 11..18.
+        windows (Sequence[int]): Window sizes. Defaults to (1, 2, 3, 4).
+        depth_thresholds (Sequence[float]): Defaults to (0.5, 0.25, 0.1).
+        epsilon (float): Added to the denominators of SQ and RQ: 0
+            (Cityscapes-DVPS) or 1e-10 (SemKITTI-DVPS). Defaults to 0.
+
     Returns:
         dict: ``DVPQ``, ``DVPQ_th``, ``DVPQ_st`` (means over all window
         sizes and thresholds, percent) and ``DVPQ@k@lambda``,
         ``DVPQ_th@k@lambda``, ``DVPQ_st@k@lambda`` (``lambda`` written as
         Python prints the float, e.g. ``DVPQ@1@0.5``). NaN wherever a class
-        has no TP and ``epsilon`` is 0.
+        has no TP and ``epsilon`` is 0, and for a window size longer than
+        every sequence (no window to score).
     """
     stats = list(stats)
     things = np.zeros(num_classes, bool)
     things[list(thing_classes)] = True
+    longest = max((s.num_frames for s in stats), default=0)
     out: Dict = {}
     allv = {'': [], '_th': [], '_st': []}
     for k in windows:
@@ -267,8 +402,8 @@ def dvpq_summarize(stats: Iterable[DVPQVideoStats],
             pq = sq * rq
             for suffix, sel in (('', slice(None)), ('_th', things),
                                 ('_st', ~things)):
-                v = 100 * float(pq[sel].mean()) if pq[sel].size else \
-                    float('nan')
+                v = 100 * float(pq[sel].mean()) if pq[sel].size and \
+                    longest >= int(k) else float('nan')
                 out[f'DVPQ{suffix}@{k}@{lam}'] = v
                 allv[suffix].append(v)
     for suffix, vals in allv.items():
@@ -318,11 +453,11 @@ def dvpq_null_reasons(stats: Sequence[DVPQVideoStats],
                                       ('_st', ~things, 'stuff class')):
                 if not sel.any():
                     reason = f'the class list has no {noun}'
-                elif epsilon > 0 or (tp[sel] > 0).all():
-                    continue
                 elif longest < k:
                     reason = (f'no window of {k} frames: every sequence is '
                               f'shorter (the longest has {longest} frames)')
+                elif epsilon > 0 or (tp[sel] > 0).all():
+                    continue
                 else:
                     reason = _no_tp_reason(tp, sel, noun, k, lam)
                 nulls[suffix].append((f'DVPQ{suffix}@{k}@{lam}', reason))
@@ -335,7 +470,8 @@ def dvpq_null_reasons(stats: Sequence[DVPQVideoStats],
 
 
 class DVPQAccumulator:
-    """Accumulate sequences and report DVPQ (Cityscapes-DVPS defaults).
+    """Accumulate sequences and report DVPQ (Cityscapes-DVPS defaults;
+    :meth:`from_rules` for SemKITTI-DVPS').
 
     Args:
         num_classes (int): Evaluated classes. Defaults to 19.
@@ -363,6 +499,20 @@ class DVPQAccumulator:
         self.void_class = void_class
         self.max_ins = max_ins
         self.stats: List[DVPQVideoStats] = []
+
+    @classmethod
+    def from_rules(cls, rules: str = 'cityscapes',
+                   **overrides) -> 'DVPQAccumulator':
+        """An accumulator with the official rules ``rules`` (see
+        :data:`DVPQ_RULES`); ``overrides`` replace some of them (e.g.
+        ``num_classes``, ``thing_classes``, ``windows``)."""
+        kwargs = dvpq_rules(rules)
+        kwargs.pop('one_stream')
+        unknown = set(overrides) - set(kwargs)
+        if unknown:
+            raise TypeError(f'unknown DVPQ settings: {sorted(unknown)}')
+        kwargs.update((k, v) for k, v in overrides.items() if v is not None)
+        return cls(**kwargs)
 
     def new_video(self, name: str = '') -> DVPQVideo:
         return DVPQVideo(self.num_classes, self.windows,

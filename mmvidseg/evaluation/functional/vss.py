@@ -4,13 +4,18 @@
 Reproduces the official VSPW evaluation (``VSPW_code``: ``utils.Evaluator``
 for mIoU, ``VC_perclip.py`` for VC) and its conventions:
 
-* mIoU comes from one confusion matrix over the whole dataset. Only ground
-  truth values in ``[0, num_classes)`` count; every other value (255, ...)
-  is ignored. Per-class IoU = TP / (TP + FP + FN); classes whose union is
-  empty are NaN and left out of the mean (a class that is only predicted has
-  IoU 0 and stays in). A prediction outside ``[0, num_classes)`` on a
-  counted pixel is an error here (the official code silently writes it to a
-  wrong cell or crashes).
+* mIoU comes from one confusion matrix over the whole dataset (rows =
+  ground truth, columns = prediction). Only ground-truth values in ``[0,
+  num_classes)`` count; every other value (255, ...) is void: the pixel is
+  left out, whatever is predicted there. Per-class IoU = TP / (TP + FP +
+  FN), and mIoU is its mean over the classes **with ground-truth pixels**
+  (``Evaluator.Mean_Intersection_over_Union`` in ``utils.py``: ``isval =
+  confusion.sum(axis=1) > 0``). A class that is only predicted still costs
+  the classes it was confused with their FPs, but is not itself averaged:
+  its IoU is reported as NaN, like a class that never occurs. With no
+  counted pixel at all the official ``0 / 0`` gives NaN, as here. A
+  prediction outside ``[0, num_classes)`` on a counted pixel is an error
+  here (the official code silently writes it to a wrong cell or crashes).
 * VC_n of a window of n consecutive frames is the share of the pixels whose
   ground truth stays constant over the window where the prediction also
   stays constant (whether or not it is right). Windows start at
@@ -186,9 +191,12 @@ def vss_summarize(stats: Iterable[VSSVideoStats],
         windows (Sequence[int]): VC window sizes. Defaults to (8, 16).
 
     Returns:
-        dict: ``mIoU``, ``aAcc``, ``mVC<n>`` per window (NaN when no video
-        is longer than n frames) and ``IoU`` (per-class array, NaN for
-        classes that never occur).
+        dict: ``mIoU`` (mean IoU over the classes with ground-truth
+        pixels; NaN when there is none), ``aAcc``, ``mVC<n>`` per window
+        (NaN when no video is longer than n frames), ``IoU`` (per-class
+        array, NaN for the classes without ground-truth pixels, predicted
+        or not) and ``confusion`` (the summed (C, C) matrix, rows = ground
+        truth).
     """
     confusion = np.zeros((num_classes, num_classes), np.int64)
     vc: Dict[int, List[float]] = {int(n): [] for n in windows}
@@ -197,20 +205,49 @@ def vss_summarize(stats: Iterable[VSSVideoStats],
         for n in vc:
             vc[n].extend(s.vc.get(n, []))
     tp = np.diag(confusion).astype(np.float64)
-    union = confusion.sum(0) + confusion.sum(1) - tp
+    gt_pixels = confusion.sum(1)
+    union = gt_pixels + confusion.sum(0) - tp
+    scored = gt_pixels > 0  # the official ``isval``
+    iou = np.full(num_classes, np.nan)
+    iou[scored] = tp[scored] / union[scored]
+    # the official sum over all C classes of IoU * isval (NaN-sum), divided
+    # by the number of classes with ground truth: same terms, same order
     with np.errstate(divide='ignore', invalid='ignore'):
-        iou = tp / union
+        miou = np.sum(np.where(scored, iou, 0.0)) / scored.sum()
         acc = tp.sum() / confusion.sum()
     result = {
-        'mIoU': float(np.nanmean(iou)) if np.any(union > 0) else float('nan'),
+        'mIoU': float(miou),
         'aAcc': float(acc),
         'IoU': iou,
+        'confusion': confusion,
     }
     for n, values in vc.items():
         values = np.asarray(values, np.float64)
         ok = values[~np.isnan(values)]
         result[f'mVC{n}'] = float(ok.mean()) if ok.size else float('nan')
     return result
+
+
+def vss_class_null_reason(confusion: np.ndarray, c: int) -> str:
+    """Why class ``c``'s IoU is NaN in :func:`vss_summarize`.
+
+    Args:
+        confusion (np.ndarray): The summed (C, C) confusion matrix (rows =
+            ground truth).
+        c (int): The class index.
+
+    Returns:
+        str: A sentence.
+    """
+    predicted = int(confusion[:, c].sum())
+    if predicted:
+        return (f'no ground-truth pixel of this class (it is predicted on '
+                f'{predicted} counted pixels, which are FPs of the classes '
+                f'they belong to): the official VSPW mean IoU averages only '
+                f'the classes with ground truth, so it is not scored')
+    return ('no ground-truth or predicted pixel of this class: not scored '
+            '(the official VSPW mean IoU averages only the classes with '
+            'ground truth)')
 
 
 def vss_null_reasons(result: Mapping, num_frames: Sequence[int],
@@ -227,9 +264,11 @@ def vss_null_reasons(result: Mapping, num_frames: Sequence[int],
         dict: Key -> a sentence, for the NaN keys only.
     """
     reasons: Dict[str, str] = {}
-    if 'mIoU' in result and np.isnan(result['mIoU']):
-        reasons['mIoU'] = ('no pixel is counted: every ground-truth value is '
-                           'outside the class list (void)')
+    for key in ('mIoU', 'aAcc'):
+        if key in result and np.isnan(result[key]):
+            reasons[key] = ('no pixel is counted: every ground-truth value '
+                            'is outside the class list (void), so no class '
+                            'has ground truth (the official 0 / 0)')
     longest = max(num_frames, default=0)
     for n in windows:
         key = f'mVC{n}'

@@ -15,9 +15,11 @@ from .dvpq import dvpq_reference
 from .stq import STQReference
 from .vid import vid_reference
 from .vpq import vpq_reference
+from .vspw import vspw_miou_reference, vspw_vc_reference
 from .ytvis import ytvis_reference
 
 __all__ = [
     'davis_reference', 'dvpq_reference', 'STQReference', 'vid_reference',
-    'vpq_reference', 'ytvis_reference'
+    'vpq_reference', 'ytvis_reference', 'vspw_miou_reference',
+    'vspw_vc_reference'
 ]

@@ -20,14 +20,8 @@ def _official_style_vc(gts, preds, n):
 
 
 def _official_style_miou(gts, preds, c):
-    hist = np.zeros((c, c))
-    for g, p in zip(gts, preds):
-        m = (g >= 0) & (g < c)
-        hist += np.bincount(
-            c * g[m].astype(int) + p[m], minlength=c * c).reshape(c, c)
-    with np.errstate(divide='ignore', invalid='ignore'):
-        iou = np.diag(hist) / (hist.sum(0) + hist.sum(1) - np.diag(hist))
-    return np.nanmean(iou)
+    from mmvidseg.testing.reference_evaluators import vspw_miou_reference
+    return vspw_miou_reference([list(zip(gts, preds))], c)['mIoU']
 
 
 def _random_video(rng, t, shape=(6, 7), c=4, p_change=0.15):
@@ -74,13 +68,16 @@ def test_short_videos_give_no_window_and_nan_mvc():
     assert np.isnan(vss_summarize([stats], 2, windows=(8, ))['mVC8'])
 
 
-def test_class_only_predicted_counts_as_zero():
+def test_class_only_predicted_is_not_averaged():
     gts = [np.array([[0, 0]])]
     preds = [np.array([[0, 1]])]
     out = vss_summarize([vss_video_stats(zip(gts, preds), 3, (2, ))], 3,
                         (2, ))
-    # class 0: 1/2, class 1: 0/1 = 0, class 2: never seen -> NaN, left out
-    assert out['mIoU'] == pytest.approx(0.25)
+    # class 0: 1/2 (the pixel predicted as 1 is its FN); class 1 has no
+    # ground truth (only predicted) and class 2 never occurs: both NaN and
+    # left out of the mean, as VSPW's Mean_Intersection_over_Union does
+    assert out['mIoU'] == pytest.approx(0.5)
+    assert np.isnan(out['IoU'][1]) and np.isnan(out['IoU'][2])
 
 
 def test_bad_input_names_the_frame():
