@@ -6,9 +6,10 @@ scope prefix, e.g. ``type='mmdet.HungarianAssigner'``. A registry's
 ``locations`` (the package that defines its modules) is imported lazily the
 first time the registry is used with the ``mmvidseg`` scope, so configs need
 no ``custom_imports``. Registries without ``locations`` have no mmvidseg
-module yet: look-ups fall through to mmengine's (runners, loops, hooks,
-optimizers, schedulers, visualizers). An inferencer registry comes with
-the inference API.
+module yet: look-ups fall through to mmengine's (runners, loops,
+optimizers, schedulers). Hooks, visualizers and inferencers have both:
+ours (``mmvidseg.engine``, ``mmvidseg.visualization``, ``mmvidseg.apis``)
+and, through the parents, mmengine's.
 """
 from mmengine import registry as _root
 from mmengine.registry import Registry
@@ -22,17 +23,18 @@ def _child(name: str, parent: Registry, *locations: str) -> Registry:
 _DATA = 'mmvidseg.datasets'
 _MODELS = 'mmvidseg.models'
 
-# runtime: nothing of our own yet, mmengine's modules through the parents
+# runtime: mmengine's modules through the parents, plus our hooks
 RUNNERS = _child('runner', _root.RUNNERS)
 LOOPS = _child('loop', _root.LOOPS)
-HOOKS = _child('hook', _root.HOOKS)
+HOOKS = _child('hook', _root.HOOKS, 'mmvidseg.engine')
 LOG_PROCESSORS = _child('log_processor', _root.LOG_PROCESSORS)
 OPTIMIZERS = _child('optimizer', _root.OPTIMIZERS)
 OPTIM_WRAPPERS = _child('optim_wrapper', _root.OPTIM_WRAPPERS)
 OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
                                     _root.OPTIM_WRAPPER_CONSTRUCTORS)
 PARAM_SCHEDULERS = _child('parameter scheduler', _root.PARAM_SCHEDULERS)
-VISUALIZERS = _child('visualizer', _root.VISUALIZERS)
+VISUALIZERS = _child('visualizer', _root.VISUALIZERS,
+                     'mmvidseg.visualization')
 VISBACKENDS = _child('vis_backend', _root.VISBACKENDS)
 
 # data
@@ -51,3 +53,6 @@ TASK_UTILS = _child('task util', _root.TASK_UTILS, _MODELS)
 # evaluation
 METRICS = _child('metric', _root.METRICS, 'mmvidseg.evaluation')
 EVALUATOR = _child('evaluator', _root.EVALUATOR, 'mmvidseg.evaluation')
+
+# inference API
+INFERENCERS = _child('inferencer', _root.INFERENCERS, 'mmvidseg.apis')

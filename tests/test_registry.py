@@ -18,6 +18,10 @@ def test_default_scope_resolves_without_imports():
         "assert MODELS.get('FrameSegmentor') is not None\n"
         "assert METRICS.get('VSSMetric') is not None\n"
         "assert TRANSFORMS.get('PackVideoInputs') is not None\n"
+        "from mmvidseg.registry import HOOKS, INFERENCERS, VISUALIZERS\n"
+        "assert HOOKS.get('VideoVisualizationHook') is not None\n"
+        "assert VISUALIZERS.get('VideoLocalVisualizer') is not None\n"
+        "assert INFERENCERS.get('VideoSegInferencer') is not None\n"
         "assert MODELS.get('mmdet.HungarianAssigner') is None\n"
         "from mmvidseg.registry import TASK_UTILS\n"
         "assert TASK_UTILS.get('mmdet.HungarianAssigner') is not None\n"
@@ -47,7 +51,7 @@ def test_every_registry_is_a_child_of_mmengines_with_importable_locations():
 
     from mmengine import registry as mmengine_registry
     registries = _registries()
-    assert len(registries) == 19
+    assert len(registries) == 20
     for name, registry in registries.items():
         assert registry.scope == 'mmvidseg', name
         assert registry.parent is getattr(mmengine_registry, name), name
@@ -62,9 +66,10 @@ def _build_each(tmp_path):
 
     import mmvidseg.registry as r
 
-    model = Config.fromfile(osp.join(ROOT, 'configs', 'frame_baseline',
-                                     'frame-baseline_fcn-r18-w16_1xb4-1k_'
-                                     'toy-vspw.py')).model
+    model_cfg = Config.fromfile(osp.join(ROOT, 'configs', 'frame_baseline',
+                                         'frame-baseline_fcn-r18-w16_1xb4-'
+                                         '1k_toy-vspw.py'))
+    model = model_cfg.model
     param = torch.nn.Parameter(torch.zeros(2))
     optimizer = r.OPTIMIZERS.build(dict(type='SGD', lr=0.1, params=[param]))
     runner = r.RUNNERS.build(
@@ -108,6 +113,8 @@ def _build_each(tmp_path):
         METRICS=r.METRICS.build(dict(type='VSSMetric')),
         EVALUATOR=r.EVALUATOR.build(
             dict(type='Evaluator', metrics=[dict(type='VSSMetric')])),
+        INFERENCERS=r.INFERENCERS.build(
+            dict(type='VideoSegInferencer', model=model_cfg, device='cpu')),
     )
 
 
@@ -121,3 +128,4 @@ def test_one_module_is_built_from_every_registry_by_name(tmp_path):
     assert type(built['MODELS']).__module__.startswith('mmvidseg.models')
     assert type(built['METRICS']).__module__.startswith('mmvidseg.')
     assert type(built['DATASETS']).__name__ == 'VSPWDataset'
+    assert type(built['INFERENCERS']).__module__.startswith('mmvidseg.apis')

@@ -11,6 +11,8 @@ Example::
     # only write them (e.g. a test split without ground truth)
     python tools/test.py CONFIG CHECKPOINT --out-dir submission/ \
         --format-only
+    # draw every frame (ground truth | prediction) to DIR/<video>/<frame>.jpg
+    python tools/test.py CONFIG CHECKPOINT --show-dir DIR
 
 Formats (``--format``, default from the dataset type): ``kitti_step``
 (PNGs), ``vipseg`` (PNGs + pred.json), ``youtube_vis`` (results.json),
@@ -19,6 +21,11 @@ Formats (``--format``, default from the dataset type): ``kitti_step``
 the test evaluator's metric that writes the format (``VPSMetric``,
 ``YouTubeVISVideoMetric`` or ``VSSMetric``; a format-only one is added
 when the evaluator has none).
+
+``--show`` / ``--show-dir`` switch on the ``VideoVisualizationHook``
+(added to ``default_hooks.visualization`` when the config has none) and
+draw with the ``VideoLocalVisualizer`` (replacing mmengine's plain
+``Visualizer`` of the runtime config).
 """
 import argparse
 import os
@@ -26,10 +33,10 @@ import os.path as osp
 import sys
 
 from mmengine.config import Config, DictAction
-from mmengine.evaluator import DumpResults
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmvidseg.evaluation.metrics.dump_video_results import DumpVideoResults
 from mmvidseg.evaluation.metrics.submission import (WRITERS,
                                                     submission_evaluator)
 from mmvidseg.evaluation.strict_json import dumps_strict
@@ -65,6 +72,17 @@ def parse_args():
         help='write the final metrics to this JSON file (rank 0; NaN and '
         'infinite values as null with a "<name>_reason" beside them)')
     parser.add_argument(
+        '--show', action='store_true', help='show each drawn frame')
+    parser.add_argument(
+        '--show-dir',
+        help='write every drawn frame (ground truth | prediction) to '
+        'SHOW_DIR/<video>/<frame>.jpg')
+    parser.add_argument(
+        '--wait-time',
+        type=float,
+        default=2,
+        help='seconds each frame is shown with --show (default 2)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -81,6 +99,25 @@ def parse_args():
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
+
+
+def trigger_visualization_hook(cfg, args) -> None:
+    """Switch on frame drawing for ``--show`` / ``--show-dir``."""
+    hooks = cfg.setdefault('default_hooks', {})
+    hook = hooks.get('visualization') or dict(type='VideoVisualizationHook')
+    hook['draw'] = True
+    hook['interval'] = 1
+    if args.show:
+        hook['show'] = True
+        hook['wait_time'] = args.wait_time
+    if args.show_dir:
+        hook['test_out_dir'] = osp.abspath(args.show_dir)
+    hooks['visualization'] = hook
+    visualizer = cfg.get('visualizer') or dict(name='visualizer')
+    if str(visualizer.get('type', 'Visualizer')).split('.')[-1] == \
+            'Visualizer':
+        visualizer['type'] = 'VideoLocalVisualizer'
+    cfg.visualizer = visualizer
 
 
 def main():
@@ -101,6 +138,8 @@ def main():
         cfg.test_evaluator = submission_evaluator(
             cfg.test_evaluator, cfg.test_dataloader.dataset.get('type'),
             args.out_dir, args.format, args.format_only)
+    if args.show or args.show_dir:
+        trigger_visualization_hook(cfg, args)
     setup_distributed_on_cpu(cfg, args.launcher)
 
     if 'runner_type' not in cfg:
@@ -111,8 +150,9 @@ def main():
     if args.out is not None:
         assert args.out.endswith(('.pkl', '.pickle')), \
             'the file name after --out must end with .pkl or .pickle'
+        # one entry per video with all its frames, whatever the sampler
         runner.test_evaluator.metrics.append(
-            DumpResults(out_file_path=args.out))
+            DumpVideoResults(out_file_path=args.out))
 
     metrics = runner.test()
     if runner.rank == 0:

@@ -1,0 +1,4 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+from .visualization_hook import VideoVisualizationHook
+
+__all__ = ['VideoVisualizationHook']
