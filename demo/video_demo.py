@@ -1,0 +1,104 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""Run a video segmentation model (VPS / VIS / VSS) on a video and write the
+annotated video (or frames).
+
+Any VPS / VIS / VSS config of mmvidseg works (Video K-Net, the frame
+baseline, Deep Layer Cascade...). The input is a video file, a folder of
+frames (sorted image files) or a webcam index; ``--out`` ending with a
+video suffix (``.mp4``, ``.avi``...) gets a video at the input's frame
+rate, any other ``--out`` a folder of one JPEG per frame. Panoptic things
+and instances keep one colour per track id through the video. A thin
+command line over :class:`mmvidseg.apis.VideoSegInferencer`.
+
+Examples::
+
+    python demo/video_demo.py input.mp4 \\
+        configs/video_knet/video-knet_r50_8xb1-24e_kitti-step.py \\
+        knet_kitti_step.pth --out output.mp4 --device cuda:0
+    # a folder of frames in, one drawing per frame out
+    python demo/video_demo.py data/toy_vspw/data/toy_1000/origin \\
+        configs/video_knet/video-knet_r18-w16_1xb2-2k_toy-vspw.py \\
+        work_dirs/knet_vspw/iter_2000.pth --out drawn_frames/
+    # the first webcam, shown live (stop with Ctrl-C)
+    python demo/video_demo.py 0 CONFIG CHECKPOINT --show --out webcam.mp4
+"""
+import argparse
+import os.path as osp
+import sys
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Segment (and track) a video, write the drawing',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split('\n\n', 1)[1])
+    parser.add_argument(
+        'input', help='video file, folder of frames, or a webcam index')
+    parser.add_argument('config', help='VPS / VIS / VSS model config')
+    parser.add_argument(
+        'checkpoint',
+        nargs='?',
+        default=None,
+        help='model checkpoint (none: random weights, with a warning)')
+    parser.add_argument(
+        '--out',
+        required=True,
+        help='output video (.mp4, .avi, ...) or folder of frames')
+    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
+    parser.add_argument(
+        '--score-thr',
+        type=float,
+        default=0.3,
+        help='score threshold of drawn instances (default 0.3)')
+    parser.add_argument(
+        '--fps',
+        type=float,
+        default=None,
+        help='frame rate of an output video (default: the input\'s, 25 for '
+        'frame folders)')
+    parser.add_argument(
+        '--max-frames', type=int, default=None, help='stop after N frames')
+    parser.add_argument(
+        '--show', action='store_true', help='show each drawn frame')
+    parser.add_argument(
+        '--wait-time',
+        type=float,
+        default=0.001,
+        help='seconds each frame is shown with --show')
+    parser.add_argument(
+        '--no-progress', action='store_true', help='no progress bar')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    source = int(args.input) if args.input.isdigit() else args.input
+    if isinstance(source, str) and not osp.exists(source):
+        raise FileNotFoundError(f'input {source} does not exist')
+    from mmvidseg.apis import FrameSource, FrameWriter, VideoSegInferencer
+    inferencer = VideoSegInferencer(
+        args.config,
+        args.checkpoint,
+        device=args.device,
+        show_progress=not args.no_progress)
+    frames = FrameSource(source, args.max_frames)
+    writer = FrameWriter(args.out, args.fps or frames.fps)
+    count = 0
+    try:
+        for result in inferencer.stream(
+                frames,
+                return_vis=True,
+                show=args.show,
+                wait_time=args.wait_time,
+                pred_score_thr=args.score_thr):
+            writer.write(result['visualization'][..., ::-1],
+                         result['frame_name'])
+            count += 1
+    finally:
+        writer.close()
+    print(f'\n{args.input}: {count} frames -> {args.out}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
