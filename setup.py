@@ -10,8 +10,11 @@ pure-Python install: every op then runs its PyTorch reference.
 import glob
 import os
 import os.path as osp
+import shutil
+import sys
 import warnings
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
 
 ROOT = osp.dirname(osp.abspath(__file__))
 
@@ -88,7 +91,7 @@ def get_cmdclass():
     try:
         from torch.utils.cpp_extension import BuildExtension
     except ImportError:
-        return {}
+        return {'build_py': BuildPyWithMim}
 
     class OptionalBuildExt(BuildExtension):
 
@@ -106,22 +109,30 @@ def get_cmdclass():
                 warnings.warn(f'{ext.name} was not built ({e}); it falls '
                               'back to its PyTorch reference.')
 
-    return {'build_ext': OptionalBuildExt.with_options(use_ninja=True)}
+    return {
+        'build_py': BuildPyWithMim,
+        'build_ext': OptionalBuildExt.with_options(use_ninja=True)
+    }
+
+
+MIM_FILES = ('configs', 'tools', 'demo', 'model-index.yml')
 
 
 def add_mim_extension():
-    """Copy tools/configs into the package so ``mim train mmvidseg`` works."""
-    import shutil
-    import sys
-    if 'develop' in sys.argv or any('editable' in a for a in sys.argv):
-        mode = 'symlink'
-    elif any(a in sys.argv for a in ('sdist', 'bdist_wheel', 'install')):
-        mode = 'copy'
-    else:
+    """Link configs, tools, demo and model-index.yml into ``mmvidseg/.mim``.
+
+    OpenMMLab's convention (mmdet/mmseg ``setup.py``): ``mim train mmvidseg
+    CONFIG`` looks for ``<package>/.mim/{configs,tools}``. An editable
+    install (``pip install -e .``) gets relative symlinks to the originals,
+    so edits show at once; a wheel or a regular install gets copies, written
+    by :class:`BuildPyWithMim` into the build directory (never into the
+    source tree, so building a wheel leaves a developer's links alone).
+    """
+    if not ('develop' in sys.argv or any('editable' in a for a in sys.argv)):
         return
     mim_path = osp.join(ROOT, 'mmvidseg', '.mim')
     os.makedirs(mim_path, exist_ok=True)
-    for name in ('configs', 'tools', 'demo', 'model-index.yml'):
+    for name in MIM_FILES:
         src = osp.join(ROOT, name)
         dst = osp.join(mim_path, name)
         if not osp.exists(src):
@@ -130,12 +141,38 @@ def add_mim_extension():
             os.remove(dst)
         elif osp.isdir(dst):
             shutil.rmtree(dst)
-        if mode == 'symlink':
-            os.symlink(osp.relpath(src, mim_path), dst)
-        elif osp.isdir(src):
-            shutil.copytree(src, dst)
-        else:
-            shutil.copyfile(src, dst)
+        os.symlink(osp.relpath(src, mim_path), dst)
+
+
+class BuildPyWithMim(build_py):
+    """``build_py`` that also copies the MIM files into ``mmvidseg/.mim``.
+
+    The copies land in ``build_lib``, so every wheel (``pip wheel .``,
+    ``pip install .``, a wheel built from the sdist) carries them.
+    """
+
+    def run(self):
+        super().run()
+        if getattr(self, 'editable_mode', False):
+            return  # add_mim_extension() linked them in the source tree
+        mim_path = osp.join(self.build_lib, 'mmvidseg', '.mim')
+        ignore = shutil.ignore_patterns('__pycache__', '*.py[cod]')
+        for name in MIM_FILES:
+            src = osp.join(ROOT, name)
+            dst = osp.join(mim_path, name)
+            if not osp.exists(src):
+                warnings.warn(f'{name} is missing: the wheel has no '
+                              f'mmvidseg/.mim/{name}')
+                continue
+            if osp.isdir(dst) and not osp.islink(dst):
+                shutil.rmtree(dst)
+            elif osp.lexists(dst):
+                os.remove(dst)
+            os.makedirs(mim_path, exist_ok=True)
+            if osp.isdir(src):
+                shutil.copytree(src, dst, ignore=ignore)
+            else:
+                shutil.copyfile(src, dst)
 
 
 if __name__ == '__main__':
