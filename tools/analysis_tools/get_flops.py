@@ -12,6 +12,10 @@ fvcore convention) on ``model(inputs, mode='tensor')`` for one clip of
 ``--num-frames`` frames: the per-frame network, without post-processing or
 tracking. The device (GPU when available, else CPU) is printed; FLOPs and
 parameters do not depend on it.
+
+The ``params:`` line (``mmvidseg.utils.model_size``) is the number the
+"params (get_flops.py)" table of each method README lists, and
+``mmvidseg.testing.config_check`` (tests/test_configs) checks it.
 """
 import argparse
 import json
@@ -22,6 +26,7 @@ from mmengine.config import Config, DictAction
 
 from mmvidseg.registry import MODELS
 from mmvidseg.utils import register_all_modules
+from mmvidseg.utils.model_size import count_parameters, format_parameters
 
 
 def parse_args(argv=None):
@@ -59,7 +64,7 @@ def count(cfg: Config, shape, num_frames: int, device: str) -> dict:
     """
     register_all_modules(init_default_scope=True)
     model = MODELS.build(cfg.model).to(device).eval()
-    params = sum(p.numel() for p in model.parameters())
+    params = count_parameters(model)
     inputs = torch.randn(1, num_frames, 3, *shape, device=device)
     with torch.no_grad():
         info = get_model_complexity_info(
@@ -85,7 +90,7 @@ def main(argv=None) -> dict:
     print(f'config: {args.config}')
     print(f'device: {device} ({name})')
     print(f'input shape: {tuple(res["input_shape"])} (N, T, C, H, W)')
-    print(f'params: {res["params"] / 1e6:.2f} M ({res["params"]})')
+    print(f'params: {format_parameters(res["params"])} ({res["params"]})')
     print(f'flops: {res["flops"] / 1e9:.2f} GFLOPs per clip of '
           f'{args.num_frames} frame(s)')
     print(json.dumps(res))

@@ -1,5 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 import os.path as osp
+from typing import List, Optional
 
 import numpy as np
 
@@ -26,7 +27,9 @@ def _segment_ids(video: ToyVideo, t: int) -> np.ndarray:
     return np.where(sem == TOY_IGNORE, 0, ids)
 
 
-def write_cityscapes_vps(root: str, splits: SplitVideos) -> str:
+def write_cityscapes_vps(root: str,
+                         splits: SplitVideos,
+                         categories: Optional[List[dict]] = None) -> str:
     """Cityscapes-VPS in the layout VPSNet's preparation scripts produce.
 
     Layout::
@@ -53,6 +56,10 @@ def write_cityscapes_vps(root: str, splits: SplitVideos) -> str:
     Args:
         root (str): Output directory.
         splits (dict): ``{split: [ToyVideo, ...]}``.
+        categories (List[dict], optional): The JSON's ``categories``
+            (``id`` = class id, ``name``, ``isthing``), for videos
+            relabelled to another class list (e.g. the 19 Cityscapes
+            classes). Defaults to :func:`cityscapes_vps_categories`.
 
     Returns:
         str: ``root``.
@@ -60,9 +67,10 @@ def write_cityscapes_vps(root: str, splits: SplitVideos) -> str:
     Raises:
         ValueError: If a track id does not fit below 1000.
     """
+    if categories is None:
+        categories = cityscapes_vps_categories()
     for split, videos in splits.items():
-        gt = dict(
-            images=[], annotations=[], categories=cityscapes_vps_categories())
+        gt = dict(images=[], annotations=[], categories=categories)
         for v, video in enumerate(videos, 1):
             if video.instance.max() >= THING_DIVISOR:
                 raise ValueError(

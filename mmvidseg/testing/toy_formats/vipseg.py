@@ -1,5 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 import os.path as osp
+from typing import List, Optional, Sequence
 
 import numpy as np
 
@@ -20,16 +21,25 @@ def vipseg_categories() -> list:
     ]
 
 
-def encode_panomask(semantic: np.ndarray, instance: np.ndarray) -> np.ndarray:
+def encode_panomask(semantic: np.ndarray,
+                    instance: np.ndarray,
+                    thing_ids: Optional[Sequence[int]] = None) -> np.ndarray:
     """VIPSeg ``panomasks`` value of each pixel, uint16 (H, W).
 
     0 is void, stuff is ``class + 1``, things ``(class + 1) * 100 + track``.
     The official decoder reads values < 125 as stuff and the rest as
     ``value // 100 - 1`` (class) and ``value % 100`` (instance).
+
+    Args:
+        semantic (np.ndarray): Class ids, shape (H, W).
+        instance (np.ndarray): Track ids, shape (H, W).
+        thing_ids (Sequence[int], optional): Class ids of the thing
+            classes. Defaults to the toy thing classes.
     """
+    if thing_ids is None:
+        thing_ids = [i for i in range(len(TOY_CLASSES)) if is_thing(i)]
     out = semantic.astype(np.int64) + 1
-    things = np.isin(semantic, [i for i in range(len(TOY_CLASSES))
-                                if is_thing(i)])
+    things = np.isin(semantic, list(thing_ids))
     if instance[things].max(initial=0) >= VIPSEG_DIVISOR:
         raise ValueError('VIPSeg panomasks hold at most 99 instances per '
                          f'class, got track id {instance[things].max()}')
@@ -43,7 +53,7 @@ def _label(value: int) -> int:
     return value - 1 if value < 125 else value // VIPSEG_DIVISOR - 1
 
 
-def _segment_colours(panomasks: list) -> dict:
+def _segment_colours(panomasks: list, categories: List[dict]) -> dict:
     """Panomask value -> RGB, like panopticapi's ``IdGenerator``.
 
     Stuff takes its category colour; the first instance of a thing class
@@ -52,9 +62,9 @@ def _segment_colours(panomasks: list) -> dict:
     generator, so the ids are deterministic.
     """
     rng = np.random.default_rng(0)
+    cats = {c['id']: c for c in categories}
     taken = {(0, 0, 0)} | {
-        tuple(TOY_PALETTE[c]) for c in range(len(TOY_CLASSES))
-        if not is_thing(c)
+        tuple(c['color']) for c in categories if not c['isthing']
     }
     colours = {}
     for pan in panomasks:
@@ -63,8 +73,8 @@ def _segment_colours(panomasks: list) -> dict:
             if value == 0 or value in colours:
                 continue
             label = _label(value)
-            base = tuple(TOY_PALETTE[label])
-            if not is_thing(label):
+            base = tuple(cats[label]['color'])
+            if not cats[label]['isthing']:
                 colours[value] = base
                 continue
             colour = base
@@ -77,7 +87,9 @@ def _segment_colours(panomasks: list) -> dict:
     return colours
 
 
-def write_vipseg(root: str, splits: SplitVideos) -> str:
+def write_vipseg(root: str,
+                 splits: SplitVideos,
+                 categories: Optional[List[dict]] = None) -> str:
     """VIPSeg (720p release) with the panoptic video labels of its evaluator.
 
     Layout::
@@ -102,10 +114,21 @@ def write_vipseg(root: str, splits: SplitVideos) -> str:
     track over the whole video (:func:`_segment_colours`). Category ids are
     the toy class ids (from 0, like VIPSeg's).
 
+    Args:
+        root (str): Output directory.
+        splits (dict): ``{split: [ToyVideo, ...]}``.
+        categories (List[dict], optional): ``panoVIPSeg_categories.json``
+            (``id`` = class id from 0, ``name``, ``isthing``, ``color``;
+            distinct colours), for videos relabelled to another class list
+            (e.g. VIPSeg's 124 classes). Defaults to
+            :func:`vipseg_categories`.
+
     Returns:
         str: ``root``.
     """
-    categories = vipseg_categories()
+    if categories is None:
+        categories = vipseg_categories()
+    thing_ids = [c['id'] for c in categories if c['isthing']]
     save_json(osp.join(mkdir(root), 'panoVIPSeg_categories.json'),
               categories)
     for split, videos in splits.items():
@@ -114,10 +137,11 @@ def write_vipseg(root: str, splits: SplitVideos) -> str:
         gt = dict(videos=[], annotations=[], categories=categories)
         for video in videos:
             panomasks = [
-                encode_panomask(video.semantic[t], video.instance[t])
+                encode_panomask(video.semantic[t], video.instance[t],
+                                thing_ids)
                 for t in range(video.num_frames)
             ]
-            colours = _segment_colours(panomasks)
+            colours = _segment_colours(panomasks, categories)
             images, annotations = [], []
             for t, pan in enumerate(panomasks):
                 name = f'{t:08d}'

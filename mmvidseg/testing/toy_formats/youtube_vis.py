@@ -1,5 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 import os.path as osp
+from typing import List, Optional
 
 from ..toy_video import TOY_THING_CLASSES, ToyVideo
 from ._io import (THING_CATEGORY_IDS, SplitVideos, mask_bbox, rle_encode,
@@ -33,8 +34,9 @@ def _video_entry(vid_id: int, video: ToyVideo, names: list) -> dict:
 
 
 def _track_annotation(video: ToyVideo, track: int, vid_id: int, ann_id: int,
-                      compressed_rle: bool) -> dict:
-    """The ``annotations`` entry of one track: per-frame RLE, box, area."""
+                      compressed_rle: bool, category_ids: dict) -> dict:
+    """The ``annotations`` entry of one track: per-frame RLE, box, area;
+    ``category_ids`` maps its class id to its category id."""
     segms, bboxes, areas = [], [], []
     for mask in video.instance == track:
         if not mask.any():
@@ -50,7 +52,7 @@ def _track_annotation(video: ToyVideo, track: int, vid_id: int, ann_id: int,
         height=height,
         width=width,
         length=1,
-        category_id=THING_CATEGORY_IDS[video.track_label(track)],
+        category_id=category_ids[video.track_label(track)],
         segmentations=segms,
         bboxes=bboxes,
         video_id=vid_id,
@@ -62,7 +64,8 @@ def _track_annotation(video: ToyVideo, track: int, vid_id: int, ann_id: int,
 def write_youtube_vis(root: str,
                       splits: SplitVideos,
                       version: str = '2019',
-                      compressed_rle: bool = False) -> str:
+                      compressed_rle: bool = False,
+                      categories: Optional[List[dict]] = None) -> str:
     """YouTube-VIS 2019 / 2021 (and OVIS, same schema).
 
     Layout, as the official release ships it (split ``val`` is written as
@@ -91,6 +94,12 @@ def write_youtube_vis(root: str,
         compressed_rle (bool): False writes the uncompressed RLE (``counts``
             a list of ints) of the official annotation files; True writes
             pycocotools' compressed RLE (``counts`` a str). Defaults to False.
+        categories (List[dict], optional): The JSON's ``categories``
+            (``id``, ``name``, ``supercategory``), for videos whose track
+            labels were relabelled to indices into this list (e.g. the 40
+            YouTube-VIS 2019 classes: class id ``c`` is
+            ``categories[c]``). Defaults to the toy thing classes
+            (:func:`youtube_vis_categories`, toy class ids).
 
     Returns:
         str: ``root``.
@@ -98,6 +107,11 @@ def write_youtube_vis(root: str,
     if version not in ('2019', '2021'):
         raise ValueError(f'YouTube-VIS version must be "2019" or "2021", '
                          f'got {version!r}')
+    if categories is None:
+        categories, category_ids = youtube_vis_categories(), \
+            THING_CATEGORY_IDS
+    else:
+        category_ids = {i: c['id'] for i, c in enumerate(categories)}
     for split, videos in splits.items():
         split_dir = _SPLIT_DIRS.get(split, split)
         ann = dict(
@@ -107,7 +121,7 @@ def write_youtube_vis(root: str,
                 year=int(version)),
             licenses=[dict(id=1, name='generated toy data', url='')],
             videos=[],
-            categories=youtube_vis_categories(),
+            categories=categories,
             annotations=[])
         for vid_id, video in enumerate(videos, 1):
             names = [
@@ -123,7 +137,7 @@ def write_youtube_vis(root: str,
                 ann['annotations'].append(
                     _track_annotation(video, track, vid_id,
                                       len(ann['annotations']) + 1,
-                                      compressed_rle))
+                                      compressed_rle, category_ids))
         if version == '2019':
             save_json(osp.join(root, f'{split_dir}.json'), ann)
         else:
