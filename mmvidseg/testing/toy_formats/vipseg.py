@@ -87,6 +87,48 @@ def _segment_colours(panomasks: list, categories: List[dict]) -> dict:
     return colours
 
 
+def _write_frame(root: str, video, t: int, pan: np.ndarray,
+                 colours: dict) -> tuple:
+    """Write frame ``t``'s JPEG, panomask and panomaskRGB.
+
+    Args:
+        root (str): Output directory.
+        video (ToyVideo): The video.
+        t (int): Frame index.
+        pan (np.ndarray): Its panomask, uint16 (H, W).
+        colours (dict): Panomask value -> RGB (:func:`_segment_colours`).
+
+    Returns:
+        tuple: The frame's ``images`` and ``annotations`` JSON entries.
+    """
+    name = f'{t:08d}'
+    save_jpg(osp.join(root, 'images', video.name, name + '.jpg'),
+             video.images[t])
+    save_png(osp.join(root, 'panomasks', video.name, name + '.png'), pan)
+    ids = np.zeros(pan.shape, np.int64)
+    segments = []
+    for value in np.unique(pan):
+        value = int(value)
+        if value == 0:
+            continue
+        seg_id = int(rgb2id(np.array(colours[value])))
+        ids[pan == value] = seg_id
+        segments.append(
+            dict(
+                id=seg_id,
+                category_id=_label(value),
+                iscrowd=0,
+                area=int((pan == value).sum())))
+    save_png(
+        osp.join(root, 'panomasksRGB', video.name, name + '.png'),
+        id2rgb(ids))
+    height, width = pan.shape
+    image = dict(id=name, width=width, height=height, file_name=name + '.png')
+    annotation = dict(
+        image_id=name, file_name=name + '.png', segments_info=segments)
+    return image, annotation
+
+
 def write_vipseg(root: str,
                  splits: SplitVideos,
                  categories: Optional[List[dict]] = None) -> str:
@@ -144,38 +186,9 @@ def write_vipseg(root: str,
             colours = _segment_colours(panomasks, categories)
             images, annotations = [], []
             for t, pan in enumerate(panomasks):
-                name = f'{t:08d}'
-                save_jpg(osp.join(root, 'images', video.name, name + '.jpg'),
-                         video.images[t])
-                save_png(
-                    osp.join(root, 'panomasks', video.name, name + '.png'),
-                    pan)
-                ids = np.zeros(pan.shape, np.int64)
-                segments = []
-                for value in np.unique(pan):
-                    value = int(value)
-                    if value == 0:
-                        continue
-                    seg_id = int(rgb2id(np.array(colours[value])))
-                    ids[pan == value] = seg_id
-                    segments.append(
-                        dict(
-                            id=seg_id,
-                            category_id=_label(value),
-                            iscrowd=0,
-                            area=int((pan == value).sum())))
-                save_png(
-                    osp.join(root, 'panomasksRGB', video.name, name + '.png'),
-                    id2rgb(ids))
-                height, width = pan.shape
-                images.append(
-                    dict(id=name, width=width, height=height,
-                         file_name=name + '.png'))
-                annotations.append(
-                    dict(
-                        image_id=name,
-                        file_name=name + '.png',
-                        segments_info=segments))
+                image, annotation = _write_frame(root, video, t, pan, colours)
+                images.append(image)
+                annotations.append(annotation)
             gt['videos'].append(dict(video_id=video.name, images=images))
             gt['annotations'].append(
                 dict(video_id=video.name, annotations=annotations))

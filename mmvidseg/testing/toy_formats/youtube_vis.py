@@ -61,6 +61,19 @@ def _track_annotation(video: ToyVideo, track: int, vid_id: int, ann_id: int,
         areas=areas)
 
 
+def _empty_json(version: str, categories: List[dict]) -> dict:
+    """A split's JSON before its ``videos`` and ``annotations``."""
+    return dict(
+        info=dict(
+            description=f'mmvidseg toy YouTube-VIS {version}',
+            version='1.0',
+            year=int(version)),
+        licenses=[dict(id=1, name='generated toy data', url='')],
+        videos=[],
+        categories=categories,
+        annotations=[])
+
+
 def write_youtube_vis(root: str,
                       splits: SplitVideos,
                       version: str = '2019',
@@ -114,15 +127,7 @@ def write_youtube_vis(root: str,
         category_ids = {i: c['id'] for i, c in enumerate(categories)}
     for split, videos in splits.items():
         split_dir = _SPLIT_DIRS.get(split, split)
-        ann = dict(
-            info=dict(
-                description=f'mmvidseg toy YouTube-VIS {version}',
-                version='1.0',
-                year=int(version)),
-            licenses=[dict(id=1, name='generated toy data', url='')],
-            videos=[],
-            categories=categories,
-            annotations=[])
+        ann = _empty_json(version, categories)
         for vid_id, video in enumerate(videos, 1):
             names = [
                 f'{video.name}/{5 * t:05d}.jpg'
