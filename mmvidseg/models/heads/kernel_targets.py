@@ -24,6 +24,8 @@ def resize_to(x: Tensor, size: Sequence[int]) -> Tensor:
     if tuple(x.shape[-2:]) == size:
         return x
     lead = x.shape[:-2]
+    if x.numel() == 0:  # e.g. no thing proposals (VSS): nothing to resize
+        return x.new_zeros((*lead, *size))
     out = F.interpolate(
         x.reshape(1, -1, *x.shape[-2:]),
         size,

@@ -101,3 +101,15 @@ def test_resize_to():
     assert resize_to(x, (8, 6)).shape == (2, 3, 8, 6)
     assert resize_to(torch.randn(2, 3, 5, 4, 4), (8, 8)).shape == \
         (2, 3, 5, 8, 8)
+
+
+def test_resize_to_accepts_no_kernels():
+    """A semantic-only K-Net (VSS) has no thing proposals: its (B, 0, h, w)
+    mask logits resize to (B, 0, H, W) instead of failing inside
+    ``F.interpolate`` (the R50 VSPW config trains at stride 8 against
+    stride-4 targets)."""
+    import torch
+
+    from mmvidseg.models.heads.kernel_targets import resize_to
+    out = resize_to(torch.zeros(2, 0, 8, 8), (16, 16))
+    assert out.shape == (2, 0, 16, 16)
