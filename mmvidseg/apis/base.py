@@ -173,12 +173,20 @@ class BaseVideoInferencer(BaseInferencer):
         visualizer.dataset_meta = self.dataset_meta
         return visualizer
 
+    # mmengine's BaseInferencer declares these abstract; each video
+    # inferencer streams frames through its own ``__call__`` and defines the
+    # ones it uses
     def _init_pipeline(self, cfg):
-        raise NotImplementedError
+        raise NotImplementedError(
+            f'{type(self).__name__} must define its test pipeline')
 
     def visualize(self, inputs, preds, **kwargs):
-        raise NotImplementedError
+        raise NotImplementedError(
+            f'{type(self).__name__} draws its outputs in __call__ (use '
+            'return_vis / out_dir), not through visualize()')
 
     def postprocess(self, preds, visualization, return_datasample=False,
                     **kwargs):
-        raise NotImplementedError
+        raise NotImplementedError(
+            f'{type(self).__name__} returns its outputs from __call__, '
+            'not through postprocess()')
