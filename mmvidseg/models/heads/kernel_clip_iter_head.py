@@ -2,12 +2,10 @@
 import copy
 from typing import Dict, List, Optional
 
-from mmdet.utils import InstanceList
 from torch import Tensor
 
 from mmvidseg.registry import MODELS
 from .kernel_iter_head import KernelIterHead
-from .kernel_targets import resize_to
 
 
 @MODELS.register_module()
@@ -97,35 +95,13 @@ class KernelClipIterHead(KernelIterHead):
             results.append(out)
         return results
 
-    def loss_by_feat(
-            self, all_stage_results: List[Dict[str, Tensor]],
-            init_mask_preds: Tensor,
-            batch_gt_instances: InstanceList) -> Dict[str, Tensor]:
-        """Losses of all stages against the clips' tubes.
+    def matching_stage(self, stage: int) -> int:
+        """Each clip stage is matched on its own predictions; the per-frame
+        stages reuse the matching of the last clip stage.
 
-        Args:
-            all_stage_results (list[dict]): Output of :meth:`forward`.
-            init_mask_preds (Tensor): Unused: the first matching is on the
-                first stage's own predictions.
-            batch_gt_instances (list[:obj:`InstanceData`]): Per clip, tube
-                targets from
-                :func:`~mmvidseg.models.heads.kernel_targets.clip_targets`:
-                ``masks`` (G, T, H', W'), ``labels`` (G,).
-
-        Returns:
-            dict[str, Tensor]: ``s{stage}_loss_cls`` (clip stages),
-            ``s{stage}_loss_mask``, ``s{stage}_loss_dice`` (and
-            ``s{stage}_loss_rank``), weighted by ``stage_loss_weights``.
+        The losses (:meth:`KernelIterHead.loss_by_feat`) take tube targets
+        from :func:`~mmvidseg.models.heads.kernel_targets.clip_targets`:
+        ``masks`` (G, T, H', W'), ``labels`` (G,); the per-frame stages have
+        no class loss.
         """
-        size = batch_gt_instances[0].masks.shape[-2:]
-        losses = {}
-        for s, out in enumerate(all_stage_results):
-            masks = resize_to(out['mask_preds'], size)
-            if s < self.assign_stages:
-                assign_cls, assign_masks = out['cls_scores'], masks
-            stage_losses = self.loss_by_feat_single(out['cls_scores'], masks,
-                                                    batch_gt_instances,
-                                                    assign_cls, assign_masks)
-            for key, value in stage_losses.items():
-                losses[f's{s}_{key}'] = value * self.stage_loss_weights[s]
-        return losses
+        return min(stage, self.assign_stages - 1)

@@ -142,14 +142,26 @@ class KernelIterHead(BaseKernelHead):
             ``stage_loss_weights``.
         """
         size = batch_gt_instances[0].masks.shape[-2:]
-        prev_cls, prev_masks = None, resize_to(init_mask_preds, size)
+        masks = [resize_to(out['mask_preds'], size)
+                 for out in all_stage_results]
         losses = {}
         for s, out in enumerate(all_stage_results):
-            masks = resize_to(out['mask_preds'], size)
-            stage_losses = self.loss_by_feat_single(out['cls_scores'], masks,
+            m = self.matching_stage(s)
+            if m < 0:  # the initial masks, mask costs only
+                assign_cls, assign_masks = None, resize_to(
+                    init_mask_preds, size)
+            else:
+                assign_cls = all_stage_results[m]['cls_scores']
+                assign_masks = masks[m]
+            stage_losses = self.loss_by_feat_single(out['cls_scores'],
+                                                    masks[s],
                                                     batch_gt_instances,
-                                                    prev_cls, prev_masks)
+                                                    assign_cls, assign_masks)
             for key, value in stage_losses.items():
                 losses[f's{s}_{key}'] = value * self.stage_loss_weights[s]
-            prev_cls, prev_masks = out['cls_scores'], masks
         return losses
+
+    def matching_stage(self, stage: int) -> int:
+        """Index of the stage whose predictions give stage ``stage``'s
+        matching: the previous stage (-1: the initial masks), as K-Net."""
+        return stage - 1
