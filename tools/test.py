@@ -96,9 +96,35 @@ def parse_args():
     args = parser.parse_args()
     if args.format_only and not args.out_dir:
         parser.error('--format-only needs --out-dir')
+    problem = checkpoint_problem(args.checkpoint)
+    if problem:
+        parser.error(problem)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
+
+
+def checkpoint_problem(path: str):
+    """Why ``path`` cannot be the checkpoint (None when it can), checked
+    before the config is read, so a wrong path fails at once.
+
+    Remote paths (``scheme://...``, e.g. ``https://`` or ``s3://``) are
+    left to mmengine's loader.
+    """
+    if '://' in path:
+        return None
+    if not osp.exists(path):
+        return f'checkpoint {path!r} does not exist'
+    if osp.isdir(path):
+        return f'checkpoint {path!r} is a directory, not a file'
+    try:
+        with open(path, 'rb') as f:
+            empty = not f.read(1)
+    except OSError as e:
+        return f'checkpoint {path!r} cannot be read: {e.strerror}'
+    if empty:
+        return f'checkpoint {path!r} is empty (0 bytes)'
+    return None
 
 
 def trigger_visualization_hook(cfg, args) -> None:

@@ -50,7 +50,7 @@ class DAVISMetric(VideoStreamMetric):
         collect_device (str): See :class:`VideoStreamMetric`.
         prefix (str, optional): Metric name prefix.
     """
-    default_prefix: Optional[str] = None
+    default_prefix: Optional[str] = ''  # plain metric names, no warning
 
     def __init__(self,
                  bound_th: float = 0.008,

@@ -32,6 +32,8 @@ class DumpVideoResults(DumpResults):
         collect_device (str): ``'cpu'`` or ``'gpu'``. Defaults to 'cpu'.
         collect_dir (str, optional): Directory of the CPU collection.
     """
+    # it returns no metric to name: no prefix, and no warning about it
+    default_prefix = ''
 
     def process(self, data_batch: Any, predictions: Sequence[dict]) -> None:
         for pred in _to_cpu(list(predictions)):

@@ -61,7 +61,7 @@ class DVPSMetric(PanopticVideoMetric):
         collect_device (str): See :class:`VideoStreamMetric`.
         prefix (str, optional): Metric name prefix.
     """
-    default_prefix: Optional[str] = None
+    default_prefix: Optional[str] = ''  # plain metric names, no warning
 
     def __init__(self,
                  num_classes: Optional[int] = None,

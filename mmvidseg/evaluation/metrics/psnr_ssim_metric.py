@@ -55,7 +55,7 @@ class PSNRSSIMMetric(BaseMetric):
         collect_device (str): ``'cpu'`` or ``'gpu'``.
         prefix (str, optional): Metric name prefix.
     """
-    default_prefix: Optional[str] = None
+    default_prefix: Optional[str] = ''  # plain metric names, no warning
 
     BASELINES = ('average', 'last')
 

@@ -147,7 +147,10 @@ class VideoStreamMetric(BaseMetric):
             ``./.dist_test`` that every rank must be able to read,
             ``'gpu'`` (or ``'npu'``) with ``all_gather_object`` on the
             process group's device. Defaults to ``'cpu'``.
-        prefix (str, optional): Metric name prefix.
+        prefix (str, optional): Metric name prefix (``'vps'`` names
+            ``VPQ`` ``vps/VPQ``). Subclasses set ``default_prefix = ''``:
+            plain names by default, without mmengine's "prefix is not set"
+            warning.
         format_only (bool): Only write the submission files (needs
             ``outfile_prefix``): nothing is scored, no ground truth is
             read, and :meth:`evaluate` returns ``{}``. Defaults to False.

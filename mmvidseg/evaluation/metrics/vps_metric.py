@@ -68,7 +68,7 @@ class VPSMetric(PanopticVideoMetric):
         submission_format (str, optional): ``'kitti_step'`` or
             ``'vipseg'``; needed with ``outfile_prefix``.
     """
-    default_prefix: Optional[str] = None
+    default_prefix: Optional[str] = ''  # plain metric names, no warning
 
     def __init__(self,
                  num_classes: Optional[int] = None,

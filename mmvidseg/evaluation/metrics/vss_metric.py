@@ -46,7 +46,7 @@ class VSSMetric(VideoStreamMetric):
             class: NaN (``null`` with a reason in strict JSON) for a class
             without ground-truth pixels. Defaults to False.
     """
-    default_prefix: Optional[str] = None
+    default_prefix: Optional[str] = ''  # plain metric names, no warning
     submission_format = 'vspw'
 
     def __init__(self,

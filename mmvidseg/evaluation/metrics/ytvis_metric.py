@@ -56,7 +56,7 @@ class YouTubeVISVideoMetric(VideoStreamMetric):
         outfile_prefix (str, optional): Directory of the submission file.
             Defaults to None (no file).
     """
-    default_prefix: Optional[str] = None
+    default_prefix: Optional[str] = ''  # plain metric names, no warning
     submission_format = 'youtube_vis'
 
     def __init__(self,
