@@ -84,6 +84,17 @@ def test_each_format(cli, tmp_path, fmt, expected):
     assert osp.isfile(osp.join(str(tmp_path), expected))
 
 
+def test_difficulty(cli, tmp_path):
+    easy, hard, default = (str(tmp_path / n) for n in ('e', 'h', 'd'))
+    assert cli.main(['vspw', easy, '--difficulty', 'easy'] + SMALL) == 0
+    assert cli.main(['vspw', default] + SMALL) == 0
+    assert cli.main(['vspw', hard, '--difficulty', 'hard'] + SMALL) == 0
+    assert _files(easy) == _files(default)
+    assert _files(easy) != _files(hard)
+    with pytest.raises(SystemExit):
+        cli.main(['vspw', hard, '--difficulty', 'medium'])
+
+
 def test_all(cli, tmp_path):
     # triplets need at least 3 frames per video
     args = SMALL[:SMALL.index('--frames') + 1] + ['3'] + SMALL[

@@ -24,20 +24,28 @@ from mmvidseg.testing.toy_formats import (TOY_VID_WNIDS, id2rgb, read_flo,
                                           write_flo, write_imagenet_vid,
                                           write_semkitti_dvps, write_vipseg,
                                           write_youtube_vis, write_youtube_vos)
+from mmvidseg.testing.toy_video import DIFFICULTIES
 
 THINGS = [TOY_CLASSES.index(c) for c in TOY_THING_CLASSES]
 FRAMES, HEIGHT, WIDTH = 4, 32, 48
 
 
-def _video(seed):
+def _video(seed, difficulty='easy'):
     return generate_toy_video(
-        seed, num_frames=FRAMES, height=HEIGHT, width=WIDTH, num_objects=4)
+        seed, num_frames=FRAMES, height=HEIGHT, width=WIDTH, num_objects=4,
+        difficulty=difficulty)
 
 
-@pytest.fixture(scope='module')
-def splits():
-    # seed 14 has a car entering and an object leaving within 4 frames
-    return {'train': [_video(3), _video(14)], 'val': [_video(1000)]}
+@pytest.fixture(scope='module', params=DIFFICULTIES)
+def splits(request):
+    """Every writer is checked on easy and on hard videos."""
+    # seed 14 (hard: 35) has a car entering and an object leaving within
+    # 4 frames
+    entering = {'easy': 14, 'hard': 35}[request.param]
+    return {
+        split: [_video(seed, request.param) for seed in seeds]
+        for split, seeds in (('train', (3, entering)), ('val', (1000, )))
+    }
 
 
 def _read(path):
@@ -337,8 +345,15 @@ def test_imagenet_vid_json_loads_in_mmdet(tmp_path, splits):
             assert [i['bbox_label'] for i in frame['instances']] == [
                 THINGS.index(gt.track_label(k)) for k, _ in kept
             ]
+    first = splits['train'][0]
+    tracks = {
+        k
+        for t in range(FRAMES) for k in first.visible_tracks(t)
+        if min(first.box(t, k)[2] - first.box(t, k)[0],
+               first.box(t, k)[3] - first.box(t, k)[1]) > 1
+    }
     assert len({i['instance_id'] for f in dataset[0]['images']
-                for i in f['instances']}) == 4
+                for i in f['instances']}) == len(tracks) > 1
 
 
 def test_imagenet_vid_rejects_unknown_split(tmp_path, splits):

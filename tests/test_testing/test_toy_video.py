@@ -1,11 +1,13 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 import dataclasses
+import hashlib
 
 import numpy as np
 import pytest
 
 from mmvidseg.testing import TOY_CLASSES, TOY_THING_CLASSES, generate_toy_video
 from mmvidseg.testing import toy_video as toy_video_module
+from mmvidseg.testing.toy_video import DIFFICULTIES
 
 ARRAYS = ('images', 'semantic', 'instance', 'depth', 'flow')
 THINGS = [TOY_CLASSES.index(c) for c in TOY_THING_CLASSES]
@@ -18,14 +20,15 @@ def _silhouettes(video, t):
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32) + 0.5
     out = {}
     for obj in video.objects:
-        cx = obj.centre[0] + obj.velocity[0] * t
-        cy = obj.centre[1] + obj.velocity[1] * t
+        cx, cy = obj.position(t)
         out[obj.track_id] = toy_video_module._inside(obj, xs, ys, cx, cy)
     return out
 
 
-def test_shapes_and_dtypes():
-    video = generate_toy_video(0, num_frames=5, height=24, width=40)
+@pytest.mark.parametrize('difficulty', DIFFICULTIES)
+def test_shapes_and_dtypes(difficulty):
+    video = generate_toy_video(
+        0, num_frames=5, height=24, width=40, difficulty=difficulty)
     assert video.images.shape == (5, 24, 40, 3)
     assert video.images.dtype == np.uint8
     assert video.semantic.shape == (5, 24, 40)
@@ -39,10 +42,12 @@ def test_shapes_and_dtypes():
     np.testing.assert_array_equal(video.instance > 0, things)
 
 
-def test_same_seed_same_video_different_seed_different_video():
-    a = generate_toy_video(7, num_frames=4, height=32, width=48)
-    b = generate_toy_video(7, num_frames=4, height=32, width=48)
-    c = generate_toy_video(8, num_frames=4, height=32, width=48)
+@pytest.mark.parametrize('difficulty', DIFFICULTIES)
+def test_same_seed_same_video_different_seed_different_video(difficulty):
+    kw = dict(num_frames=4, height=32, width=48, difficulty=difficulty)
+    a = generate_toy_video(7, **kw)
+    b = generate_toy_video(7, **kw)
+    c = generate_toy_video(8, **kw)
     for key in ARRAYS:
         np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
     assert a.objects == b.objects
@@ -55,12 +60,16 @@ def test_bad_arguments_raise():
         generate_toy_video(0, num_frames=0)
     with pytest.raises(ValueError, match='8x8'):
         generate_toy_video(0, height=4)
+    with pytest.raises(ValueError, match='difficulty'):
+        generate_toy_video(0, difficulty='medium')
 
 
-def test_nearest_object_wins_and_depth_matches():
+@pytest.mark.parametrize('difficulty', DIFFICULTIES)
+def test_nearest_object_wins_and_depth_matches(difficulty):
     occlusions = 0
     for seed in range(6):
-        video = generate_toy_video(seed, num_frames=6, height=48, width=72)
+        video = generate_toy_video(
+            seed, num_frames=6, height=48, width=72, difficulty=difficulty)
         depth = {o.track_id: o.depth for o in video.objects}
         for t in range(video.num_frames):
             sil = _silhouettes(video, t)
@@ -82,10 +91,11 @@ def test_nearest_object_wins_and_depth_matches():
     assert occlusions > 0, 'no two objects overlapped in any tested video'
 
 
-def test_objects_enter_and_leave():
+@pytest.mark.parametrize('difficulty', DIFFICULTIES)
+def test_objects_enter_and_leave(difficulty):
     entered = left = 0
     for seed in range(20):
-        video = generate_toy_video(seed)
+        video = generate_toy_video(seed, difficulty=difficulty)
         visible = [set(video.visible_tracks(t))
                    for t in range(video.num_frames)]
         tracks = set().union(*visible)
@@ -116,26 +126,114 @@ def test_flow_moves_stuff_pixels_exactly():
     assert checked > 1000
 
 
-def test_flow_moves_thing_pixels_with_their_object():
-    """The flow of a thing pixel is its object's velocity, and the pixel
-    centre moved by the flow lies inside the object in the next frame."""
+@pytest.mark.parametrize('difficulty', DIFFICULTIES)
+def test_flow_moves_thing_pixels_with_their_object(difficulty):
+    """The flow of a thing pixel is its object's motion to the next frame
+    (its velocity in easy videos), and the pixel centre moved by the flow
+    lies inside the object in the next frame."""
     for seed in range(4):
-        video = generate_toy_video(seed, num_frames=5, height=32, width=48)
+        video = generate_toy_video(
+            seed, num_frames=5, height=32, width=48, difficulty=difficulty)
         by_id = {o.track_id: o for o in video.objects}
         for t in range(video.num_frames - 1):
             for track in video.visible_tracks(t):
                 obj = by_id[track]
+                step = obj.step(t)
+                if difficulty == 'easy':
+                    assert step == obj.velocity
                 ys, xs = np.nonzero(video.instance[t] == track)
                 flow = video.flow[t][ys, xs]
                 np.testing.assert_array_equal(
-                    flow, np.broadcast_to(
-                        np.float32(obj.velocity), flow.shape))
-                cx = obj.centre[0] + obj.velocity[0] * (t + 1)
-                cy = obj.centre[1] + obj.velocity[1] * (t + 1)
+                    flow, np.broadcast_to(np.float32(step), flow.shape))
+                cx, cy = obj.position(t + 1)
                 # a 1e-4 larger silhouette absorbs float32 rounding at edges
                 grown = dataclasses.replace(
                     obj, size=tuple(r * (1 + 1e-4) for r in obj.size))
                 moved = toy_video_module._inside(
-                    grown, xs + 0.5 + obj.velocity[0],
-                    ys + 0.5 + obj.velocity[1], cx, cy)
+                    grown, xs + 0.5 + step[0], ys + 0.5 + step[1], cx, cy)
                 assert moved.all()
+
+
+def test_easy_videos_are_unchanged_bit_for_bit():
+    """``difficulty='easy'`` (the default) draws the videos of earlier
+    releases: a hash of every array of three videos, computed before the
+    ``difficulty`` option existed."""
+    digest = hashlib.sha1()
+    for seed in range(3):
+        video = generate_toy_video(seed, num_frames=6, height=48, width=72)
+        for key in ARRAYS:
+            digest.update(np.ascontiguousarray(getattr(video, key)).tobytes())
+    assert digest.hexdigest() == '4ecebd66b0b47b23acafa45e3c21410424ee8135'
+
+
+def test_hard_stuff_flow_is_the_camera_motion():
+    """Hard videos: the camera accelerates and shakes (not a constant pan),
+    and every stuff pixel's flow is minus the camera's motion."""
+    steps = []
+    for seed in range(4):
+        video = generate_toy_video(
+            seed, num_frames=6, height=32, width=48, difficulty='hard')
+        motion = np.diff(video.camera, axis=0)
+        for t in range(video.num_frames - 1):
+            stuff = video.instance[t] == 0
+            np.testing.assert_allclose(
+                video.flow[t][stuff],
+                np.broadcast_to(-motion[t], video.flow[t][stuff].shape),
+                atol=1e-4)
+        steps.append(motion)
+    steps = np.concatenate(steps)
+    assert np.abs(steps[:, 1]).max() > 0.1  # vertical shake
+    assert np.ptp(steps[:, 0]) > 0.5  # the pan speed changes
+
+
+def test_hard_things_accelerate_turn_and_bounce():
+    changed = turned = bounced = 0
+    for seed in range(10):
+        video = generate_toy_video(seed, num_frames=10, difficulty='hard')
+        for obj in video.objects:
+            steps = np.diff(np.asarray(obj.path), axis=0)
+            changed += int(np.abs(np.diff(steps, axis=0)).max() > 1e-3)
+            turned += int((np.sign(steps[:, 0]) != np.sign(steps[0, 0])).any())
+            if obj.label == toy_video_module.BALL:
+                bounced += int((steps[:, 1] < 0).any() and
+                               (steps[:, 1] > 0).any())
+    assert changed > 10 and turned > 0 and bounced > 0
+
+
+def test_hard_colours_do_not_tell_the_class():
+    """Nearest-class-mean on an instance's mean colour finds the class of
+    nearly every easy thing, and of far fewer hard ones."""
+
+    def accuracy(difficulty):
+        colours, labels = [], []
+        for seed in range(30):
+            video = generate_toy_video(
+                seed, num_frames=1, height=48, width=72,
+                difficulty=difficulty)
+            for track in video.visible_tracks(0):
+                mask = video.instance[0] == track
+                colours.append(video.images[0][mask].mean(0))
+                labels.append(video.track_label(track))
+        colours, labels = np.asarray(colours), np.asarray(labels)
+        means = {c: colours[labels == c].mean(0) for c in set(labels)}
+        names = sorted(means)
+        dist = np.stack(
+            [np.linalg.norm(colours - means[c], axis=1) for c in names])
+        return (np.asarray(names)[dist.argmin(0)] == labels).mean()
+
+    assert accuracy('easy') > 0.95
+    assert accuracy('hard') < 0.6
+
+
+def test_hard_same_class_things_cross():
+    crossings = 0
+    for seed in range(10):
+        video = generate_toy_video(seed, num_frames=8, difficulty='hard')
+        for t in range(video.num_frames):
+            sil = _silhouettes(video, t)
+            for a in video.objects:
+                for b in video.objects:
+                    if a.track_id < b.track_id and a.label == b.label:
+                        crossings += int((sil[a.track_id]
+                                          & sil[b.track_id]).any())
+    assert crossings > 0

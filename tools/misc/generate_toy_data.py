@@ -4,6 +4,14 @@
 Examples:
     python tools/misc/generate_toy_data.py vspw data/toy_vspw
     python tools/misc/generate_toy_data.py all data/toy --num-train 8
+    python tools/misc/generate_toy_data.py kitti_step data/toy_hard \
+        --difficulty hard
+
+``--difficulty hard`` draws harder videos (accelerating, turning and
+bouncing things, camera shake, lighting drift, blob textures, irregular
+stuff, same-class crossings, colours independent of the class) in the same
+formats; ``easy`` (the default) writes exactly the videos of earlier
+releases.
 
 Training videos use seeds ``[seed, seed + N)`` and validation videos
 ``[seed + 1000, seed + 1000 + M)``, so the same arguments always write the
@@ -51,7 +59,25 @@ def parse_args(argv=None):
     parser.add_argument('--seed', type=int, default=0, help='first seed (0)')
     parser.add_argument(
         '--objects', type=int, default=4, help='things per video (4)')
+    parser.add_argument(
+        '--degrade',
+        type=float,
+        default=0.0,
+        help='imagenet_vid only: share of each video\'s frames written '
+        'motion-blurred, defocused or partly occluded (0)')
+    parser.add_argument(
+        '--degrade-seed', type=int, default=0,
+        help='seed of --degrade (0)')
+    parser.add_argument(
+        '--difficulty',
+        choices=['easy', 'hard'],
+        default='easy',
+        help='easy (default) or hard toy videos')
     args = parser.parse_args(argv)
+    if args.degrade and args.format != 'imagenet_vid':
+        parser.error('--degrade only applies to the imagenet_vid format')
+    if not 0 <= args.degrade <= 1:
+        parser.error('--degrade must be in [0, 1]')
     if args.num_train < 0 or args.num_val < 0:
         parser.error('--num-train and --num-val must be >= 0')
     if args.num_train >= VAL_SEED_OFFSET:
@@ -81,7 +107,8 @@ def main(argv=None):
         num_frames=args.frames,
         height=args.height,
         width=args.width,
-        num_objects=args.objects)
+        num_objects=args.objects,
+        difficulty=args.difficulty)
     formats = list(FORMATS) if args.format == 'all' else [args.format]
     writers = {fmt: load_writer(fmt) for fmt in formats}  # fail early
     start = time.time()
@@ -93,9 +120,13 @@ def main(argv=None):
     for fmt, writer in writers.items():
         out = osp.join(args.out_dir, fmt) if args.format == 'all' \
             else args.out_dir
-        writer(out, splits)
-        print(f'{fmt}: {args.num_train} train + {args.num_val} val videos '
-              f'-> {out}')
+        if args.degrade:
+            writer(out, splits, degrade=args.degrade,
+                   degrade_seed=args.degrade_seed)
+        else:
+            writer(out, splits)
+        print(f'{fmt}: {args.num_train} train + {args.num_val} '
+              f'{args.difficulty} val videos -> {out}')
     print(f'done in {time.time() - start:.1f}s')
     return 0
 
