@@ -5,9 +5,10 @@ from .kernel_clip_iter_head import KernelClipIterHead
 from .kernel_iter_head import KernelIterHead
 from .kernel_proposal_head import KernelProposalHead
 from .kernel_update_head import KernelUpdateHead
+from .mask_propagation_head import MaskPropagationHead
 
 __all__ = [
     'BaseKernelHead', 'CascadeStageHead', 'KernelClipIterHead',
-    'KernelIterHead',
-    'KernelProposalHead', 'KernelUpdateHead'
+    'KernelIterHead', 'KernelProposalHead', 'KernelUpdateHead',
+    'MaskPropagationHead'
 ]

@@ -1,9 +1,11 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+from .flow_sources import PrecomputedFlow, RAFTFlowEstimator
 from .region_resnet import (conv_module_rows, conv_rows, linear_rows,
                             norm_rows, region_block_forward,
                             resnet_stem_forward, run_blocks, split_resnet)
 
 __all__ = [
-    'conv_module_rows', 'conv_rows', 'linear_rows', 'norm_rows',
-    'region_block_forward', 'resnet_stem_forward', 'run_blocks', 'split_resnet'
+    'PrecomputedFlow', 'RAFTFlowEstimator', 'conv_module_rows', 'conv_rows',
+    'linear_rows', 'norm_rows', 'region_block_forward', 'resnet_stem_forward',
+    'run_blocks', 'split_resnet'
 ]

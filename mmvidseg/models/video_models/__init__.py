@@ -4,8 +4,9 @@ from .deep_layer_cascade import LayerCascadeSegmentor
 from .deep_voxel_flow import DeepVoxelFlow
 from .frame_baseline import FrameSegmentor
 from .video_knet import VideoKNet
+from .vs_reid import VSReID
 
 __all__ = [
     'BaseVideoModel', 'DeepVoxelFlow', 'FrameSegmentor',
-    'LayerCascadeSegmentor', 'VideoKNet'
+    'LayerCascadeSegmentor', 'VSReID', 'VideoKNet'
 ]

@@ -1,0 +1,385 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
+from mmengine.structures import PixelData
+from torch import Tensor
+
+from mmvidseg.registry import MODELS, TASK_UTILS
+from ..utils.flow_warp import (crop_patches, expand_boxes, mask_boxes,
+                               motion_fields, paste_patches, splat_forward,
+                               warp_backward)
+from .base import BaseVideoModel
+
+DEFAULT_TRAIN_CFG = dict(patch_size=(64, 64), context=(1.5, 2.5))
+DEFAULT_TEST_CFG = dict(
+    patch_size=(449, 449), context=2.0, flip=True, bg_thr=0.5, reid=True)
+
+
+def _video_name(sample) -> str:
+    meta = sample.metainfo
+    return str(meta.get('video_name', meta.get('video_id', '?')))
+
+
+@MODELS.register_module()
+class VSReID(BaseVideoModel):
+    """`Video Object Segmentation with Re-identification
+    <https://arxiv.org/abs/1708.00197>`_ (DAVIS 2017 challenge winner).
+
+    **Mask propagation.** Two streams, each a dilated ResNet (``backbone``,
+    ``flow_backbone``; strides (1, 2, 1, 1), dilations (1, 1, 2, 4)) and a
+    :class:`MaskPropagationHead` (ASPP + 2-class classifier). The RGB
+    stream sees the frame, the flow stream the optical flow aligned with
+    the frame; both get, as an extra input channel, the *guide*: the
+    object's mask in the previous frame moved to this frame by the flow.
+    The streams' logits are summed (``flow_backbone=None``: RGB only).
+
+    **Inference** (:meth:`predict`, one whole video per sample): the first
+    frame's mask gives the objects; frame by frame, each object's merged
+    mask is splatted forward by the flow, an object-centred patch
+    (``test_cfg.context`` times the guide's box, resized to
+    ``test_cfg.patch_size``) is segmented (averaged with its horizontal
+    flip) and pasted back, and the objects are merged by argmax, pixels
+    whose best object is below ``bg_thr`` being background. Propagation
+    runs backward in time too (:meth:`propagate`, used by the
+    re-identification restarts). With a ``reid`` module
+    (:class:`VOSReIDModule`) and ``test_cfg.reid``, objects lost by
+    propagation are searched among candidate boxes and re-started.
+
+    **Training** (which the release did not include): clips of consecutive
+    frames; for every object of frame t - 1, the ground truth is splatted
+    to frame t by the flow and corrupted (``guide_perturbation``), a patch
+    around the corrupted guide's box (``train_cfg.context`` drawn in a
+    range) is cut, and the two streams learn frame t's mask.
+
+    Flow comes from ``flow`` (:class:`PrecomputedFlow` or
+    :class:`RAFTFlowEstimator`), forward flows only.
+
+    Args:
+        backbone (dict): RGB stream backbone; ``in_channels`` is set to 4.
+        head (dict): RGB stream head (:class:`MaskPropagationHead`).
+        flow_backbone (dict, optional): Flow stream backbone
+            (``in_channels`` set to 3). None: RGB stream only.
+        flow_head (dict, optional): Flow stream head.
+        flow (dict): Flow source. Defaults to ``PrecomputedFlow``.
+        flow_scale (float): Flow (pixels of the network input) is divided
+            by it before the flow stream. Defaults to 10.
+        guide_perturbation (dict): Training guide corruption.
+        loss (dict): Pixel loss of the 2-class logits.
+        reid (dict, optional): Re-identification module config.
+        train_cfg (dict, optional): ``patch_size`` (h, w), ``context``
+            (min, max).
+        test_cfg (dict, optional): ``patch_size``, ``context``, ``flip``,
+            ``bg_thr``, ``reid`` (switch).
+        data_preprocessor (dict, optional): ``VideoDataPreprocessor``.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 head: ConfigType,
+                 flow_backbone: OptConfigType = None,
+                 flow_head: OptConfigType = None,
+                 flow: ConfigType = dict(type='PrecomputedFlow'),
+                 flow_scale: float = 10.0,
+                 guide_perturbation: ConfigType = dict(
+                     type='GuideMaskPerturbation'),
+                 loss: ConfigType = dict(
+                     type='mmdet.CrossEntropyLoss', loss_weight=1.0),
+                 reid: OptConfigType = None,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.backbone = MODELS.build(dict(backbone, in_channels=4))
+        self.head = MODELS.build(head)
+        if (flow_backbone is None) != (flow_head is None):
+            raise ValueError('give both flow_backbone and flow_head, or '
+                             'neither (RGB stream only)')
+        self.with_flow_stream = flow_backbone is not None
+        if self.with_flow_stream:
+            self.flow_backbone = MODELS.build(
+                dict(flow_backbone, in_channels=3))
+            self.flow_head = MODELS.build(flow_head)
+        self.flow_source = MODELS.build(flow)
+        self.flow_scale = float(flow_scale)
+        self.perturb = TASK_UTILS.build(guide_perturbation)
+        self.loss_cls = MODELS.build(loss)
+        self.reid = MODELS.build(reid) if reid is not None else None
+        self.train_cfg = dict(DEFAULT_TRAIN_CFG, **(train_cfg or {}))
+        self.test_cfg = dict(DEFAULT_TEST_CFG, **(test_cfg or {}))
+
+    # ------------------------------------------------------------ network
+    def segment(self, img: Tensor, flow: Tensor, guide: Tensor) -> Tensor:
+        """Two-stream logits of patches.
+
+        Args:
+            img (Tensor): Normalised RGB, (N, 3, h, w).
+            flow (Tensor): Flow aligned with ``img`` in its pixels,
+                (N, 2, h, w).
+            guide (Tensor): Warped previous mask, (N, 1, h, w), in [0, 1].
+
+        Returns:
+            Tensor: Background / object logits, (N, 2, h, w).
+        """
+        logits = self.head(self.backbone(torch.cat([img, guide], 1))[-1])
+        if self.with_flow_stream:
+            x = torch.cat([flow / self.flow_scale, guide], 1)
+            logits = logits + self.flow_head(self.flow_backbone(x)[-1])
+        return F.interpolate(
+            logits, size=img.shape[-2:], mode='bilinear', align_corners=False)
+
+    def _patches(self, img: Tensor, motion: Tensor, guide: Tensor,
+                 boxes: Tensor, size: Tuple[int, int]) -> Tuple:
+        """Cut (K, ...) patches of one frame's maps around K boxes; the
+        flow is rescaled to patch pixels."""
+        k = boxes.size(0)
+        img_p = crop_patches(img.expand(k, -1, -1, -1), boxes, size)
+        flow_p = crop_patches(motion.expand(k, -1, -1, -1), boxes, size)
+        scale = torch.stack([
+            size[1] / (boxes[:, 2] - boxes[:, 0]).clamp(min=1e-3),
+            size[0] / (boxes[:, 3] - boxes[:, 1]).clamp(min=1e-3)
+        ], 1)
+        flow_p = flow_p * scale[:, :, None, None]
+        guide_p = crop_patches(guide, boxes, size)
+        return img_p, flow_p, guide_p
+
+    def _frame_flows(self, frames: Tensor, samples: Sequence) -> Tensor:
+        """Forward flows (T - 1, 2, H, W) of one video's frames."""
+        return self.flow_source(self.denormalize(frames), samples)
+
+    # ----------------------------------------------------------- training
+    def _clip_examples(self, frames: Tensor, samples: Sequence) -> List:
+        """(img, motion, guide, target) of every object of every
+        consecutive pair of one clip (tensors of frame t's size)."""
+        h, w = samples[0].metainfo['img_shape'][:2]
+        frames = frames[..., :h, :w]
+        ids = torch.stack(
+            [s.gt_sem_seg.data[0, :h, :w] for s in samples]).to(frames)
+        flows = self._frame_flows(frames, samples)
+        last = samples[-1]
+        if 'gt_flow' in last and last.metainfo.get('flow_valid', False):
+            motion = torch.cat([flows, last.gt_flow.data[None, :, :h, :w]
+                                .to(frames)])
+        else:
+            motion = motion_fields(flows)
+        examples = []
+        for t in range(1, len(samples)):
+            objects = [i for i in ids[t - 1].unique().tolist()
+                       if 0 < i < 255]
+            if not objects:
+                continue
+            prev = torch.stack([(ids[t - 1] == i) for i in objects])
+            guide = splat_forward(prev[:, None].to(frames),
+                                  flows[t - 1:t].expand(len(objects), -1,
+                                                        -1, -1),
+                                  normalize=False)
+            target = torch.stack([(ids[t] == i).long() for i in objects])
+            target[:, ids[t] == 255] = 255
+            examples.append((frames[t], motion[t], (guide > 0.5).float(),
+                             target))
+        return examples
+
+    def loss(self, inputs: Tensor, data_samples: list) -> Dict[str, Tensor]:
+        """Propagation loss on object patches of consecutive frame pairs.
+
+        Args:
+            inputs (Tensor): (N, T, 3, H, W) clips of consecutive frames.
+            data_samples (list): N ``TrackDataSample`` with ``gt_sem_seg``
+                (object ids) and, for precomputed flow, ``gt_flow``.
+
+        Returns:
+            dict: ``loss_mask`` and ``acc_mask`` (pixel accuracy, %).
+        """
+        if inputs.dim() != 5 or inputs.size(1) < 2:
+            raise ValueError('VSReID trains on (N, T >= 2, C, H, W) clips, '
+                             f'got shape {tuple(inputs.shape)}')
+        imgs, motions, guides, targets = [], [], [], []
+        for clip, sample in zip(inputs, data_samples):
+            for img, motion, guide, target in self._clip_examples(
+                    clip, sample.video_data_samples):
+                guide = self.perturb(guide)
+                boxes, valid = mask_boxes(guide[:, 0])
+                if not valid.any():
+                    continue
+                lo, hi = self.train_cfg['context']
+                ratio = lo + (hi - lo) * torch.rand(int(valid.sum()))
+                boxes = expand_boxes(boxes[valid], ratio.to(boxes))
+                size = tuple(self.train_cfg['patch_size'])
+                i_p, f_p, g_p = self._patches(img[None], motion[None],
+                                              guide[valid], boxes, size)
+                t_p = crop_patches(target[valid, None].float(), boxes, size,
+                                   mode='nearest')
+                imgs.append(i_p)
+                motions.append(f_p)
+                guides.append(g_p)
+                targets.append(t_p[:, 0].long())
+        if not imgs:  # no object in the batch: a zero loss with gradients
+            zero = sum(p.sum() for p in self.parameters()) * 0
+            return dict(loss_mask=zero)
+        logits = self.segment(torch.cat(imgs), torch.cat(motions),
+                              torch.cat(guides))
+        target = torch.cat(targets)
+        loss = self.loss_cls(logits, target, ignore_index=255)
+        valid = target != 255
+        acc = (logits.argmax(1) == target)[valid].float().mean() * 100
+        return dict(loss_mask=loss, acc_mask=acc.detach())
+
+    # ---------------------------------------------------------- inference
+    def propagate_step(self, img: Tensor, motion: Tensor,
+                       guides: Tensor) -> Tensor:
+        """Object probabilities in one frame from their guides.
+
+        Args:
+            img (Tensor): The frame, (1, 3, H, W), normalised.
+            motion (Tensor): Flow aligned with the frame, (1, 2, H, W).
+            guides (Tensor): K guide masks, (K, 1, H, W).
+
+        Returns:
+            Tensor: (K, H, W) object probabilities; 0 for empty guides.
+        """
+        h, w = img.shape[-2:]
+        probs = img.new_zeros(guides.size(0), h, w)
+        boxes, valid = mask_boxes(guides[:, 0])
+        if not valid.any():
+            return probs
+        boxes = expand_boxes(boxes[valid], self.test_cfg['context'])
+        size = tuple(self.test_cfg['patch_size'])
+        i_p, f_p, g_p = self._patches(img, motion, guides[valid], boxes,
+                                      size)
+        p = self.segment(i_p, f_p, g_p).softmax(1)[:, 1:]
+        if self.test_cfg['flip']:
+            flip_f = f_p.flip(-1) * f_p.new_tensor([-1., 1.])[:, None, None]
+            p_f = self.segment(i_p.flip(-1), flip_f, g_p.flip(-1))
+            p = (p + p_f.softmax(1)[:, 1:].flip(-1)) / 2
+        probs[valid] = paste_patches(p, boxes, (h, w))[:, 0]
+        return probs
+
+    def merge(self, probs: Tensor) -> Tensor:
+        """(K, H, W) probabilities -> (H, W) index 0..K (0 background):
+        argmax over objects, background below ``bg_thr``."""
+        if probs.size(0) == 0:
+            return probs.new_zeros(probs.shape[-2:], dtype=torch.long)
+        best, idx = probs.max(0)
+        return torch.where(best >= self.test_cfg['bg_thr'], idx + 1,
+                           torch.zeros_like(idx))
+
+    def propagate(self, video: Dict, start: int, stop: int,
+                  labels: Tensor, objects: Optional[Sequence] = None) -> None:
+        """Propagate ``labels[start]`` to frames ``start +/- 1 ... stop``
+        (inclusive; backward when ``stop < start``), writing ``labels``.
+
+        Args:
+            video (dict): ``frames`` (T, 3, H, W), ``flows`` (T - 1, 2, H,
+                W), ``motion`` (T, 2, H, W), ``num_objects`` K.
+            start (int): Frame whose labels are given.
+            stop (int): Last frame to write.
+            labels (Tensor): (T, H, W) long, 0..K, updated in place.
+            objects (Sequence, optional): Object indices (1..K) to
+                propagate; the others keep their labels in ``labels`` and
+                are not overwritten. Defaults to all.
+        """
+        step = 1 if stop >= start else -1
+        k = video['num_objects']
+        objects = list(range(1, k + 1)) if objects is None else objects
+        obj = torch.as_tensor(objects, device=labels.device)
+        for t in range(start + step, stop + step, step):
+            prev = (labels[t - step][None] == obj[:, None, None]).float()
+            if step > 0:
+                guide = splat_forward(
+                    prev[:, None],
+                    video['flows'][t - 1:t].expand(len(objects), -1, -1, -1),
+                    normalize=False)
+            else:
+                guide = warp_backward(
+                    prev[:, None],
+                    video['flows'][t:t + 1].expand(len(objects), -1, -1, -1))
+            probs = self.propagate_step(video['frames'][t:t + 1],
+                                        video['motion'][t:t + 1],
+                                        (guide > 0.5).float())
+            full = labels.new_zeros((k, ) + probs.shape[-2:]).float()
+            full[obj - 1] = probs
+            keep = ~torch.isin(labels[t], obj) & (labels[t] > 0)
+            merged = self.merge(full)
+            labels[t] = torch.where(keep, labels[t], merged)
+
+    def _video_inputs(self, frames: Tensor, samples: Sequence) -> Dict:
+        """Frames cropped to their size, flows, motion and the first-frame
+        object ids of one video."""
+        name = _video_name(samples[0])
+        h, w = samples[0].metainfo['img_shape'][:2]
+        frames = frames[..., :h, :w]
+        first = samples[0]
+        if 'gt_sem_seg' not in first:
+            raise ValueError(f'sequence {name}: the first frame has no mask '
+                             '(gt_sem_seg); VOS needs the reference mask')
+        ids = first.gt_sem_seg.data[0, :h, :w].to(frames.device).long()
+        object_ids = first.metainfo.get('ref_object_ids')
+        if object_ids is None:
+            object_ids = [i for i in ids.unique().tolist() if 0 < i < 255]
+        object_ids = [int(i) for i in object_ids
+                      if bool((ids == int(i)).any())]
+        if not object_ids:
+            path = first.metainfo.get('seg_map_path',
+                                      first.metainfo.get('img_path', '?'))
+            raise ValueError(f'sequence {name}: the first-frame mask '
+                             f'{path} has no object')
+        flows = self._frame_flows(frames, samples)
+        motion = motion_fields(flows) if len(frames) > 1 else \
+            frames.new_zeros(1, 2, h, w)
+        first_labels = torch.zeros_like(ids)
+        for k, i in enumerate(object_ids, 1):
+            first_labels[ids == i] = k
+        return dict(frames=frames, flows=flows, motion=motion, name=name,
+                    num_objects=len(object_ids), object_ids=object_ids,
+                    first_labels=first_labels)
+
+    def predict(self, inputs: Tensor, data_samples: list) -> list:
+        """Segment whole videos from their first-frame masks.
+
+        Args:
+            inputs (Tensor): (N, T, 3, H, W), each clip a whole video.
+            data_samples (list): N ``TrackDataSample``; frame 0 carries the
+                reference mask (``gt_sem_seg``, ``ref_object_ids``).
+
+        Returns:
+            list: ``data_samples``; every frame gets ``pred_sem_seg``
+            (PixelData (1, H, W), DAVIS object ids, 0 background).
+        """
+        if inputs.dim() != 5:
+            raise ValueError('VSReID predicts whole videos (N, T, C, H, W), '
+                             f'got shape {tuple(inputs.shape)}')
+        for clip, sample in zip(inputs, data_samples):
+            samples = sample.video_data_samples
+            video = self._video_inputs(clip, samples)
+            labels = self.segment_video(video, samples)
+            lut = labels.new_tensor([0] + video['object_ids'])
+            for t, frame in enumerate(samples):
+                frame.pred_sem_seg = PixelData(data=lut[labels[t]][None])
+        return data_samples
+
+    def segment_video(self, video: Dict, samples: Sequence) -> Tensor:
+        """(T, H, W) object indices (0..K) of one video: forward
+        propagation from the first frame, then re-identification when a
+        ``reid`` module is set and ``test_cfg.reid`` is on."""
+        num_frames = video['frames'].size(0)
+        labels = video['first_labels'].new_zeros(
+            (num_frames, ) + video['first_labels'].shape)
+        labels[0] = video['first_labels']
+        self.propagate(video, 0, num_frames - 1, labels)
+        if self.reid is not None and self.test_cfg['reid']:
+            self.reid.refine(self, video, samples, labels)
+        return labels
+
+    def _forward(self, inputs: Tensor,
+                 data_samples: Optional[list] = None) -> Tensor:
+        """Two-stream logits (N*T, 2, H, W) of every frame with an empty
+        guide and zero flow (for FLOPs counting)."""
+        frames, _ = self.to_frames(inputs, data_samples)
+        n, _, h, w = frames.shape
+        return self.segment(frames, frames.new_zeros(n, 2, h, w),
+                            frames.new_zeros(n, 1, h, w))
