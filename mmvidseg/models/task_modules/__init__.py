@@ -2,6 +2,4 @@
 from .guide_mask_perturbation import GuideMaskPerturbation
 from .mask_cost import MaskCost
 
-__all__ = [
-    'GuideMaskPerturbation', 'MaskCost'
-]
+__all__ = ['GuideMaskPerturbation', 'MaskCost']
