@@ -58,3 +58,78 @@ def test_benchmark_fps_runs_on_cpu(capsys):
     assert 'device: cpu' in out
     assert res['fps'] > 0 and res['network_fps'] > 0
     assert res['predict_over_network_time'] > 0
+
+
+DVF_TOY = 'dvf_unet-tiny-ms2_1xb8-1k_toy-triplets.py'
+
+
+def _model_configs():
+    import glob
+    return sorted(
+        p for p in glob.glob(osp.join(ROOT, 'configs', '*', '*.py'))
+        if '_base_' not in p)
+
+
+@pytest.mark.parametrize('config', [
+    pytest.param(
+        c,
+        id=osp.basename(c),
+        # one fast case: Deep Voxel Flow, which used to traceback
+        marks=[] if osp.basename(c) == DVF_TOY else [pytest.mark.slow])
+    for c in _model_configs()
+])
+def test_every_config_gives_flops(config):
+    """Toy configs at the shape from their pipelines, the others at a small
+    shape (their full size is slow on the CPU; the default shapes are
+    checked in test_shapes_from_the_pipelines)."""
+    from mmengine.config import Config
+    tool = _load_tool('get_flops')
+    argv = [config, '--device', 'cpu']
+    if '_toy' not in osp.basename(config):
+        argv += ['--shape', '64', '128']
+    res = tool.main(argv)
+    assert res['flops'] > 0 and res['params'] > 0
+    if '_toy' in osp.basename(config):
+        shape, _ = tool.shape_from_config(Config.fromfile(config))
+        assert tuple(res['input_shape'][-2:]) == shape
+
+
+def test_shapes_from_the_pipelines():
+    from mmengine.config import Config
+    tool = _load_tool('get_flops')
+
+    def shape(name):
+        method = dict(dvf='deep_voxel_flow')[name.split('_')[0]] \
+            if name.startswith('dvf') else 'video_knet'
+        return tool.shape_from_config(
+            Config.fromfile(osp.join(ROOT, 'configs', method, name)))
+
+    assert shape('video-knet_r50_8xb1-24e_kitti-step.py') == (
+        (384, 1248), "the test pipeline's Resize scale=(1248, 384)")
+    cityscapes = shape('video-knet_r50_8xb1-12e_cityscapes-vps.py')
+    assert cityscapes[0] == (1024, 2048)
+    assert shape('video-knet_r50_8xb2-80k_vspw.py')[0] == (480, 853)
+    # Deep Voxel Flow tests frames at their stored size: the training
+    # resize (UCF-101) or crop (toy) gives the shape
+    assert shape('dvf_unet-ms3_1xb32-400e_ucf101-triplets.py') == (
+        (256, 256), "the train pipeline's TripletResize scale=(256, 256)")
+    assert shape('dvf_unet-tiny-ms2_1xb8-1k_toy-triplets.py')[0] == (64, 64)
+    # keep_ratio=False: exactly the scale
+    cfg = Config(
+        dict(test_dataloader=dict(dataset=dict(pipeline=[
+            dict(type='mmdet.TransformBroadcaster', transforms=[
+                dict(type='mmseg.Resize', scale=(200, 100), keep_ratio=False)
+            ])
+        ]))))
+    assert tool.shape_from_config(cfg)[0] == (100, 200)
+    with pytest.raises(ValueError, match='pass --shape H W'):
+        tool.shape_from_config(Config(dict(test_dataloader=dict(
+            dataset=dict(pipeline=[dict(type='LoadImageFromFile')])))))
+
+
+def test_shape_option_overrides(capsys):
+    tool = _load_tool('get_flops')
+    res = tool.main([TINY, '--shape', '32', '64', '--device', 'cpu'])
+    assert res['input_shape'] == [1, 1, 3, 32, 64]
+    assert res['shape_from'] == '--shape'
+    assert 'H and W from --shape' in capsys.readouterr().out

@@ -4,14 +4,27 @@
 Example::
 
     python tools/analysis_tools/get_flops.py \\
-        configs/video_knet/video-knet_r50_8xb1-24e_kitti-step.py \\
-        --shape 384 1248
+        configs/video_knet/video-knet_r50_8xb1-24e_kitti-step.py
+    # another input size
+    python tools/analysis_tools/get_flops.py CONFIG --shape 384 1248
+
+The input size (``--shape H W`` overrides it) is the one the config's test
+pipeline resizes frames to: the ``scale`` (w, h) of its ``Resize``
+transform (``Resize`` / ``mmdet.Resize`` / ``mmseg.Resize`` /
+``TripletResize``, also inside ``TransformBroadcaster``). With
+``keep_ratio=True`` the frame's aspect ratio decides the actual size, which
+the config does not know: the box the resize fits frames into is used, H =
+the shorter and W = the longer side of ``scale`` (a landscape frame of that
+aspect ratio fills it; others are smaller). A test pipeline without a
+``Resize`` (frames at their stored size) falls back on the training
+pipeline's ``Resize`` scale or crop size.
 
 FLOPs are counted by ``mmengine.analysis`` (one multiply-add = one FLOP, the
 fvcore convention) on ``model(inputs, mode='tensor')`` for one clip of
-``--num-frames`` frames: the per-frame network, without post-processing or
-tracking. The device (GPU when available, else CPU) is printed; FLOPs and
-parameters do not depend on it.
+``--num-frames`` frames (default: the shortest clip the model takes, 1 for
+the per-frame models, 2 input frames for Deep Voxel Flow): the network,
+without post-processing or tracking. The device (GPU when available, else
+CPU) is printed; FLOPs and parameters do not depend on it.
 
 The ``params:`` line (``mmvidseg.utils.model_size``) is the number the
 "params (get_flops.py)" table of each method README lists, and
@@ -19,6 +32,7 @@ The ``params:`` line (``mmvidseg.utils.model_size``) is the number the
 """
 import argparse
 import json
+from typing import Optional, Sequence, Tuple
 
 import torch
 from mmengine.analysis import get_model_complexity_info
@@ -37,12 +51,15 @@ def parse_args(argv=None):
         '--shape',
         type=int,
         nargs=2,
-        default=[384, 1248],
+        default=None,
         metavar=('H', 'W'),
-        help='input height and width (default: 384 1248, the KITTI-STEP '
-        'training crop)')
+        help="input height and width (default: from the test pipeline's "
+        'Resize scale)')
     parser.add_argument(
-        '--num-frames', type=int, default=1, help='frames per clip (1)')
+        '--num-frames',
+        type=int,
+        default=None,
+        help='frames per clip (default: the shortest clip the model takes)')
     parser.add_argument(
         '--device',
         default=None,
@@ -55,8 +72,133 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def count(cfg: Config, shape, num_frames: int, device: str) -> dict:
+RESIZES = ('Resize', 'TripletResize', 'RandomResize')
+CROPS = ('RandomCrop', 'TripletRandomCrop', 'CenterCrop')
+
+
+def _transforms(pipeline) -> list:
+    """Every transform of a pipeline, those inside wrappers (e.g.
+    ``TransformBroadcaster``) included, in order."""
+    out = []
+    for t in pipeline or []:
+        if isinstance(t, dict):
+            out.append(t)
+            out.extend(_transforms(t.get('transforms')))
+    return out
+
+
+def _name(transform: dict) -> str:
+    return str(transform.get('type', '')).split('.')[-1]
+
+
+def _resize_shape(t: dict) -> Optional[Tuple[int, int]]:
+    scale = t.get('scale')
+    if scale is None:
+        return None
+    if isinstance(scale, int):
+        scale = (scale, scale)
+    if isinstance(scale[0], (list, tuple)):  # RandomResize ranges
+        return None
+    w, h = int(scale[0]), int(scale[1])
+    if t.get('keep_ratio', False):
+        return min(w, h), max(w, h)
+    return h, w
+
+
+def _crop_shape(t: dict) -> Optional[Tuple[int, int]]:
+    size = t.get('crop_size')
+    if size is None:
+        return None
+    if isinstance(size, int):
+        return size, size
+    return int(size[0]), int(size[1])
+
+
+def _pipeline_of(cfg: Config, split: str):
+    loader = cfg.get(f'{split}_dataloader') or {}
+    return (loader.get('dataset') or {}).get('pipeline')
+
+
+def shape_from_config(cfg: Config) -> Tuple[Tuple[int, int], str]:
+    """``((H, W), where it came from)``: the test pipeline's resize, else
+    the training pipeline's resize or crop (see the module docstring).
+
+    Raises:
+        ValueError: None of them gives a size (pass ``--shape``).
+    """
+    for split, kinds in (('test', RESIZES), ('train', RESIZES),
+                         ('train', CROPS)):
+        for t in _transforms(_pipeline_of(cfg, split)):
+            if _name(t) not in kinds:
+                continue
+            shape = _resize_shape(t) if kinds is RESIZES else _crop_shape(t)
+            if shape is not None:
+                key = 'scale' if kinds is RESIZES else 'crop_size'
+                return shape, (f"the {split} pipeline's {t['type']} "
+                               f'{key}={tuple(t[key])}')
+    raise ValueError('the config has no Resize scale in its test pipeline '
+                     'and no Resize or crop size in its training pipeline: '
+                     'pass --shape H W')
+
+
+class _WithSamples(torch.nn.Module):
+    """``model(inputs, samples, mode='tensor')`` as a one-input module, for
+    models whose network reads frame metainfo (e.g. mmdet's DETRs need
+    ``batch_input_shape``)."""
+
+    def __init__(self, model: torch.nn.Module, samples: list) -> None:
+        super().__init__()
+        self.model = model
+        self.samples = samples
+
+    def forward(self, inputs: torch.Tensor):
+        return self.model(inputs, self.samples, mode='tensor')
+
+
+def clip_samples(num_frames: int, shape: Sequence[int]) -> list:
+    """One ``TrackDataSample`` of ``num_frames`` frame samples whose
+    metainfo says the frames are ``shape`` (H, W), unpadded."""
+    from mmdet.structures import DetDataSample, TrackDataSample
+    shape = tuple(int(x) for x in shape)
+    frames = [
+        DetDataSample(
+            metainfo=dict(
+                img_shape=shape,
+                ori_shape=shape,
+                pad_shape=shape,
+                batch_input_shape=shape,
+                scale_factor=(1.0, 1.0),
+                img_id=i,
+                frame_id=i,
+                video_id=0,
+                video_length=num_frames)) for i in range(num_frames)
+    ]
+    return [TrackDataSample(video_data_samples=frames)]
+
+
+def _flops(model, inputs: torch.Tensor, with_samples: bool) -> int:
+    if with_samples:
+        model = _WithSamples(model, clip_samples(inputs.size(1),
+                                                 inputs.shape[-2:]))
+    with torch.no_grad():
+        info = get_model_complexity_info(
+            model, inputs=(inputs, ), show_table=False, show_arch=False)
+    return int(info['flops'])
+
+
+def count(cfg: Config,
+          shape: Sequence[int],
+          num_frames: Optional[int],
+          device: str,
+          max_frames: int = 8) -> dict:
     """Build ``cfg.model`` and count its parameters and FLOPs.
+
+    The model runs on the input alone, or, when it refuses that, with one
+    clip's data samples (:func:`clip_samples`).
+
+    Args:
+        num_frames (int, optional): Clip length; None: the shortest of
+            1 .. ``max_frames`` that the model takes.
 
     Returns:
         dict: ``params`` (int), ``flops`` (int, per clip), ``input_shape``
@@ -65,15 +207,25 @@ def count(cfg: Config, shape, num_frames: int, device: str) -> dict:
     register_all_modules(init_default_scope=True)
     model = MODELS.build(cfg.model).to(device).eval()
     params = count_parameters(model)
-    inputs = torch.randn(1, num_frames, 3, *shape, device=device)
-    with torch.no_grad():
-        info = get_model_complexity_info(
-            model, inputs=(inputs, ), show_table=False, show_arch=False)
-    return dict(
-        params=params,
-        flops=int(info['flops']),
-        input_shape=[1, num_frames, 3, *shape],
-        device=device)
+    lengths = [num_frames] if num_frames else range(1, max_frames + 1)
+    errors = []
+    for t in lengths:
+        inputs = torch.randn(1, t, 3, *shape, device=device)
+        for with_samples in (False, True):
+            try:
+                flops = _flops(model, inputs, with_samples)
+            except (ValueError, AssertionError, TypeError, KeyError) as e:
+                # a clip length or call the model does not take
+                errors.append(f'{t} frame(s), data samples {with_samples}: '
+                              f'{type(e).__name__}: {e}')
+                continue
+            return dict(
+                params=params,
+                flops=flops,
+                input_shape=[1, t, 3, *shape],
+                device=device)
+    raise RuntimeError('the model ran on none of the inputs tried:\n' +
+                       '\n'.join(errors))
 
 
 def main(argv=None) -> dict:
@@ -84,15 +236,21 @@ def main(argv=None) -> dict:
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     if device == 'cpu':
         torch.set_num_threads(max(torch.get_num_threads(), 1))
-    res = count(cfg, args.shape, args.num_frames, device)
+    if args.shape:
+        shape, source = tuple(args.shape), '--shape'
+    else:
+        shape, source = shape_from_config(cfg)
+    res = count(cfg, shape, args.num_frames, device)
+    res['shape_from'] = source
     name = torch.cuda.get_device_name() if device.startswith('cuda') \
         else 'CPU'
     print(f'config: {args.config}')
     print(f'device: {device} ({name})')
-    print(f'input shape: {tuple(res["input_shape"])} (N, T, C, H, W)')
+    print(f'input shape: {tuple(res["input_shape"])} (N, T, C, H, W), H '
+          f'and W from {source}')
     print(f'params: {format_parameters(res["params"])} ({res["params"]})')
     print(f'flops: {res["flops"] / 1e9:.2f} GFLOPs per clip of '
-          f'{args.num_frames} frame(s)')
+          f'{res["input_shape"][1]} frame(s)')
     print(json.dumps(res))
     return res
 
