@@ -99,3 +99,63 @@ def semantic_argmax(cls_probs: Tensor, mask_probs: Tensor,
     scores = cls_probs[n:, nt:].diagonal()
     prob = scores[:, None, None] * mask_probs[n:]
     return prob.argmax(0) + nt
+
+
+def query_panoptic_merge(cls_logits: Tensor,
+                         mask_probs: Tensor,
+                         num_thing_classes: int,
+                         object_mask_thr: float = 0.8,
+                         iou_thr: float = 0.8) -> List[Dict]:
+    """Merge the masks of Mask2Former-style queries (softmax classes with a
+    "no object" class last) into non-overlapping segments, as mmdet's
+    ``MaskFormerFusionHead.panoptic_postprocess`` (``filter_low_score``).
+
+    Masks may have any number of trailing dims: a tube's (t, H, W) masks are
+    merged jointly over its frames, so a segment keeps one query (and one
+    track) on all of them.
+
+    Args:
+        cls_logits (Tensor): (Q, C + 1) class logits.
+        mask_probs (Tensor): (Q, ...) sigmoid masks.
+        num_thing_classes (int): nt; labels ``>= nt`` are stuff.
+        object_mask_thr (float): Minimum class score of a query.
+            Defaults to 0.8.
+        iou_thr (float): Minimum fraction of a query's own mask
+            (``prob >= 0.5``) it must win. Defaults to 0.8.
+
+    Returns:
+        list[dict]: Segments: ``label``, ``score``, ``query`` (the query
+        index; the best one for a stuff class), ``is_thing`` and ``mask``
+        (bool, the masks' shape). Stuff queries of one class form one
+        segment.
+    """
+    num_classes = cls_logits.size(1) - 1
+    scores, labels = cls_logits.softmax(-1).max(-1)
+    keep = torch.nonzero((labels != num_classes)
+                         & (scores > object_mask_thr)).flatten()
+    if not len(keep):
+        return []
+    masks = mask_probs[keep]
+    owner = (scores[keep].view(-1, *[1] * (masks.dim() - 1)) *
+             masks).argmax(0)
+    segments, stuff = [], {}
+    for k, query in enumerate(keep.tolist()):
+        own = masks[k] >= 0.5
+        mask = (owner == k) & own
+        area, original = int(mask.sum()), int(own.sum())
+        if area == 0 or original == 0 or area / original < iou_thr:
+            continue
+        label = int(labels[query])
+        if label >= num_thing_classes and label in stuff:
+            stuff[label]['mask'] |= mask
+            continue
+        seg = dict(
+            label=label,
+            score=float(scores[query]),
+            query=query,
+            is_thing=label < num_thing_classes,
+            mask=mask)
+        if not seg['is_thing']:
+            stuff[label] = seg
+        segments.append(seg)
+    return segments

@@ -2,6 +2,7 @@
 """Moving between video batches (N, T, ...) and frame batches (N*T, ...)."""
 from typing import List, Optional, Tuple
 
+import torch.nn.functional as F
 from torch import Tensor
 
 
@@ -53,3 +54,26 @@ def key_frame_indices(data_samples: list, num_frames: int) -> List[int]:
         keys = clip.metainfo.get('key_frames_inds', range(num_frames))
         out.extend(i * num_frames + k for k in keys)
     return out
+
+
+def logits_to_original(logits: Tensor, meta: dict, pad_shape) -> Tensor:
+    """Resize (K, h, w) logits to the padded input, crop the padding and
+    resize to the frame's original size.
+
+    Args:
+        logits (Tensor): (K, h, w) logits at any stride of the padded input.
+        meta (dict): The frame's metainfo (``img_shape``, ``ori_shape``).
+        pad_shape (Sequence[int]): The padded input (H, W).
+
+    Returns:
+        Tensor: (K, H0, W0) logits.
+    """
+    logits = F.interpolate(
+        logits[None], tuple(pad_shape), mode='bilinear', align_corners=False)
+    img_h, img_w = meta.get('img_shape', pad_shape)[:2]
+    logits = logits[..., :img_h, :img_w]
+    ori_h, ori_w = meta.get('ori_shape', (img_h, img_w))[:2]
+    if (ori_h, ori_w) != (img_h, img_w):
+        logits = F.interpolate(
+            logits, (ori_h, ori_w), mode='bilinear', align_corners=False)
+    return logits[0]

@@ -3,10 +3,11 @@ from .base import BaseVideoModel
 from .deep_layer_cascade import LayerCascadeSegmentor
 from .deep_voxel_flow import DeepVoxelFlow
 from .frame_baseline import FrameSegmentor
+from .tube_link import TubeLink
 from .video_knet import VideoKNet
 from .vs_reid import VSReID
 
 __all__ = [
     'BaseVideoModel', 'DeepVoxelFlow', 'FrameSegmentor',
-    'LayerCascadeSegmentor', 'VSReID', 'VideoKNet'
+    'LayerCascadeSegmentor', 'TubeLink', 'VSReID', 'VideoKNet'
 ]

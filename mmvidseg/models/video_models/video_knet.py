@@ -3,7 +3,6 @@ import copy
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmdet.models.task_modules.samplers import SamplingResult
 from mmdet.models.utils import multi_apply
@@ -14,6 +13,7 @@ from torch import Tensor
 from mmvidseg.registry import MODELS
 from mmvidseg.structures import IGNORE_INDEX, LABEL_DIVISOR, VOID_PANOPTIC
 from ..heads.kernel_targets import clip_targets, frame_targets
+from ..heads.quasi_dense_embed import build_embed_fcs, quasi_dense_embed_loss
 from ..utils import key_frame_indices, panoptic_merge, semantic_argmax
 from .base import BaseVideoModel
 
@@ -161,18 +161,10 @@ class VideoKNet(BaseVideoModel):
         """``embed_fcs`` (Linear-LN-ReLU x n) and ``fc_embed`` (Linear)
         before the embedding head; None without them."""
         self.embed_fcs = self.fc_embed = None
-        if self.embed_head is None or num_embed_fcs <= 0:
+        if self.embed_head is None:
             return
-        channels = self.embed_head.in_channels
-        layers = []
-        for _ in range(num_embed_fcs):
-            layers += [
-                nn.Linear(channels, channels, bias=False),
-                nn.LayerNorm(channels),
-                nn.ReLU(inplace=True)
-            ]
-        self.embed_fcs = nn.Sequential(*layers)
-        self.fc_embed = nn.Linear(channels, channels)
+        self.embed_fcs, self.fc_embed = build_embed_fcs(
+            self.embed_head.in_channels, num_embed_fcs)
 
     def embed(self, kernels: Tensor) -> Tensor:
         """Association embeddings (..., D) of (..., C) kernels:
@@ -413,20 +405,14 @@ class VideoKNet(BaseVideoModel):
                 ref_embeds.append(
                     self.embed(ref_kernels[r, ref_matches[r].pos_inds]))
                 ref_ids.append(self._matched_ids(ref_matches[r], ref_gts[r]))
-            ref_embeds = torch.cat(ref_embeds)
-            ref_ids = torch.cat(ref_ids)
-            if len(key_embeds) == 0 or len(ref_embeds) == 0:
+            pair = quasi_dense_embed_loss(head, key_embeds, key_ids,
+                                          torch.cat(ref_embeds),
+                                          torch.cat(ref_ids))
+            if pair is None:
                 continue
-            dists = key_embeds @ ref_embeds.t()
-            targets = (key_ids[:, None] == ref_ids[None, :]).int()
-            weights = (targets.sum(dim=1) > 0).float()
-            loss_track = loss_track + head.loss_track(
-                dists, targets, weights, avg_factor=weights.sum())
-            if head.loss_track_aux is not None:
-                cos = F.normalize(key_embeds, dim=1) @ F.normalize(
-                    ref_embeds, dim=1).t()
-                loss_aux = loss_aux + head.loss_track_aux(
-                    cos, targets.clone())
+            loss_track = loss_track + pair[0]
+            if pair[1] is not None:
+                loss_aux = loss_aux + pair[1]
         losses = dict(loss_track=loss_track / num_clips)
         if head.loss_track_aux is not None:
             losses['loss_track_aux'] = loss_aux / num_clips
