@@ -46,13 +46,15 @@ Examples:
         --merge-with data/ILSVRC/annotations/imagenet_vid_train.json
     python tools/dataset_converters/imagenet_det2cocovid.py data/ILSVRC \\
         --list data/ILSVRC/ImageSets/DET_train_30classes.txt \\
-        --out data/ILSVRC/annotations/imagenet_det_30cls.json
+        --out data/ILSVRC/annotations/imagenet_det_30cls.json --nproc 8
 """
 import argparse
 import json
 import os
 import os.path as osp
 import sys
+
+from mmvidseg.utils.progress import add_nproc_argument, track_map
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from imagenet_vid2cocovid import (_text, default_categories,  # noqa: E402
@@ -86,6 +88,7 @@ def parse_args(argv=None):
         '--categories',
         help='JSON list of {"id", "name", "encode_name"} to use instead of '
         'the 30 VID categories')
+    add_nproc_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -152,7 +155,7 @@ def read_det_xml(path: str) -> tuple:
 
 
 def convert(root: str, names: list, categories: list, start: dict,
-            file_prefix: str = '') -> tuple:
+            file_prefix: str = '', nproc: int = 1) -> tuple:
     """CocoVID lists of the DET images and the conversion counts.
 
     Args:
@@ -163,6 +166,8 @@ def convert(root: str, names: list, categories: list, start: dict,
         start (dict): Last ``video``, ``image``, ``annotation`` and
             ``instance`` id already used (0 for a stand-alone JSON).
         file_prefix (str): Prepended to every ``file_name``.
+        nproc (int): Processes reading the XML files (same result for any
+            number). Defaults to 1.
 
     Returns:
         tuple: ``(dict(videos, images, annotations), counts)``, ``counts``
@@ -172,9 +177,12 @@ def convert(root: str, names: list, categories: list, start: dict,
     wnid_to_cat = {c['encode_name']: c['id'] for c in categories}
     out = dict(videos=[], images=[], annotations=[])
     dropped, empty, synsets = 0, 0, set()
-    for k, name in enumerate(names, 1):
-        xml = osp.join(root, 'Annotations', 'DET', name + '.xml')
-        width, height, objects = read_det_xml(xml)
+    parsed = track_map(
+        read_det_xml,
+        [osp.join(root, 'Annotations', 'DET', name + '.xml')
+         for name in names], nproc, chunksize=64)
+    for k, (name, (width, height, objects)) in enumerate(
+            zip(names, parsed), 1):
         vid_id, img_id = start['video'] + k, start['image'] + k
         out['videos'].append(
             dict(id=vid_id, name=name, vid_train_frames=[0]))
@@ -260,7 +268,7 @@ def main(argv=None):
         out = args.out or osp.join(args.root, 'annotations',
                                    'imagenet_det_30cls.json')
     det, counts = convert(args.root, names, coco['categories'], start,
-                          prefix)
+                          prefix, args.nproc)
     for key in ('videos', 'images', 'annotations'):
         coco[key] = coco[key] + det[key]
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)

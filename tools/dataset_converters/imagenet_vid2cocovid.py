@@ -23,12 +23,18 @@ Examples:
     python tools/dataset_converters/imagenet_vid2cocovid.py data/ILSVRC
     python tools/dataset_converters/imagenet_vid2cocovid.py data/ILSVRC \\
         --splits val --categories my_categories.json
+    # read the ~1M XML files with 8 processes (same JSON as --nproc 1)
+    python tools/dataset_converters/imagenet_vid2cocovid.py data/ILSVRC \\
+        --nproc 8
 """
 import argparse
 import json
 import os
 import os.path as osp
+from functools import partial
 from xml.etree import ElementTree as ET
+
+from mmvidseg.utils.progress import add_nproc_argument, track_map
 
 #: The 30 ImageNet VID categories and their WordNet ids, in id order.
 VID_CATEGORIES = (
@@ -64,6 +70,7 @@ def parse_args(argv=None):
         '--categories',
         help='JSON list of {"id", "name", "encode_name"} to use instead of '
         'the 30 VID categories')
+    add_nproc_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -138,21 +145,34 @@ def read_xml(path: str, wnid_to_cat: dict) -> tuple:
     return width, height, objects
 
 
-def convert_split(root: str, split: str, categories: list) -> dict:
-    """The CocoVID dict of one split."""
+def read_video(task: tuple, root: str, wnid_to_cat: dict) -> list:
+    """``read_xml`` of every frame of a ``(name, num_frames)`` video."""
+    name, num_frames = task
+    return [
+        read_xml(
+            osp.join(root, 'Annotations', 'VID', f'{name}/{frame:06d}.xml'),
+            wnid_to_cat) for frame in range(num_frames)
+    ]
+
+
+def convert_split(root: str, split: str, categories: list,
+                  nproc: int = 1) -> dict:
+    """The CocoVID dict of one split; the XML files are read in ``nproc``
+    processes, one video per task (same result for any ``nproc``)."""
     wnid_to_cat = {c['encode_name']: c['id'] for c in categories}
     videos = read_list(osp.join(root, 'Lists', LISTS[split]), split)
+    frames = track_map(
+        partial(read_video, root=root, wnid_to_cat=wnid_to_cat),
+        [(name, num) for name, (num, _) in videos.items()], nproc)
     coco = dict(categories=categories, videos=[], images=[], annotations=[])
     next_instance = 1
-    for vid_id, (name, (num_frames, keys)) in enumerate(videos.items(), 1):
+    for vid_id, ((name, (num_frames, keys)),
+                 annotations) in enumerate(zip(videos.items(), frames), 1):
         coco['videos'].append(dict(id=vid_id, name=name,
                                    vid_train_frames=keys))
         instances = {}
-        for frame in range(num_frames):
+        for frame, (width, height, objects) in enumerate(annotations):
             rel = f'{name}/{frame:06d}'
-            width, height, objects = read_xml(
-                osp.join(root, 'Annotations', 'VID', rel + '.xml'),
-                wnid_to_cat)
             img_id = len(coco['images']) + 1
             coco['images'].append(
                 dict(file_name=rel + '.JPEG', height=height, width=width,
@@ -188,7 +208,7 @@ def main(argv=None):
     out_dir = args.out_dir or osp.join(args.root, 'annotations')
     os.makedirs(out_dir, exist_ok=True)
     for split in args.splits:
-        coco = convert_split(args.root, split, categories)
+        coco = convert_split(args.root, split, categories, args.nproc)
         out = osp.join(out_dir, f'imagenet_vid_{split}.json')
         with open(out, 'w') as f:
             json.dump(coco, f)

@@ -19,12 +19,17 @@ copied.
 
 Examples:
     python tools/dataset_converters/kitti_step2video_sequence.py \\
-        data/kitti_tracking data/kitti-step-release data/kitti-step
+        data/kitti_tracking data/kitti-step-release data/kitti-step \\
+        --nproc 4
 """
 import argparse
 import os
 import os.path as osp
 import shutil
+from functools import partial
+from typing import Optional
+
+from mmvidseg.utils.progress import add_nproc_argument, track_map
 
 
 def parse_args(argv=None):
@@ -42,6 +47,7 @@ def parse_args(argv=None):
         choices=['train', 'val', 'test'], help='splits (train val)')
     parser.add_argument(
         '--copy', action='store_true', help='copy instead of hard-linking')
+    add_nproc_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -69,8 +75,9 @@ def _sequences(folder: str) -> list:
 
 
 def convert_split(images: str, step: str, out: str, split: str,
-                  copy: bool = False) -> int:
-    """Arrange one split; return the number of frames written."""
+                  copy: bool = False, nproc: int = 1) -> int:
+    """Arrange one split (``nproc`` processes, one sequence per task);
+    return the number of frames written."""
     img_root = osp.join(images, 'testing' if split == 'test' else 'training',
                         'image_02')
     dst_dir = osp.join(out, 'video_sequence', split)
@@ -79,34 +86,38 @@ def convert_split(images: str, step: str, out: str, split: str,
     else:
         pan_root = osp.join(step, 'panoptic_maps', split)
         seqs = _sequences(pan_root)
-    count = 0
-    for seq in seqs:
-        if split == 'test':
-            frames = sorted(f for f in os.listdir(osp.join(img_root, seq))
-                            if f.endswith('.png'))
-        else:
-            frames = sorted(f for f in os.listdir(osp.join(pan_root, seq))
-                            if f.endswith('.png'))
-        for name in frames:
-            stem = f'{int(seq):06d}_{int(osp.splitext(name)[0]):06d}'
-            src = osp.join(img_root, seq, name)
-            if not osp.isfile(src):
-                raise FileNotFoundError(
-                    f'frame {src} of panoptic map {seq}/{name} does not '
-                    'exist')
-            _place(src, osp.join(dst_dir, stem + '_leftImg8bit.png'), copy)
-            if split != 'test':
-                _place(osp.join(pan_root, seq, name),
-                       osp.join(dst_dir, stem + '_panoptic.png'), copy)
-            count += 1
-    return count
+    counts = track_map(
+        partial(place_sequence, img_root=img_root,
+                pan_root=None if split == 'test' else pan_root,
+                dst_dir=dst_dir, copy=copy), seqs, nproc)
+    return sum(counts)
+
+
+def place_sequence(seq: str, img_root: str, pan_root: Optional[str],
+                   dst_dir: str, copy: bool) -> int:
+    """Link (or copy) one sequence's frames (and panoptic maps unless
+    ``pan_root`` is None: the test split); return the number of frames."""
+    listed = img_root if pan_root is None else pan_root
+    frames = sorted(f for f in os.listdir(osp.join(listed, seq))
+                    if f.endswith('.png'))
+    for name in frames:
+        stem = f'{int(seq):06d}_{int(osp.splitext(name)[0]):06d}'
+        src = osp.join(img_root, seq, name)
+        if not osp.isfile(src):
+            raise FileNotFoundError(
+                f'frame {src} of panoptic map {seq}/{name} does not exist')
+        _place(src, osp.join(dst_dir, stem + '_leftImg8bit.png'), copy)
+        if pan_root is not None:
+            _place(osp.join(pan_root, seq, name),
+                   osp.join(dst_dir, stem + '_panoptic.png'), copy)
+    return len(frames)
 
 
 def main(argv=None):
     args = parse_args(argv)
     for split in args.splits:
         count = convert_split(args.images, args.step, args.out, split,
-                              args.copy)
+                              args.copy, args.nproc)
         print(f'{split}: {count} frames -> '
               f'{osp.join(args.out, "video_sequence", split)}')
 

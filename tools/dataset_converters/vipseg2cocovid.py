@@ -29,15 +29,18 @@ mmvidseg's ``LoadPanopticMap(format='vipseg')`` do.
 Examples:
     python tools/dataset_converters/vipseg2cocovid.py data/VIPSeg
     python tools/dataset_converters/vipseg2cocovid.py data/VIPSeg \\
-        --splits val --void-200
+        --splits val --void-200 --nproc 4
 """
 import argparse
 import json
 import os
 import os.path as osp
+from functools import partial
 
 import numpy as np
 from PIL import Image
+
+from mmvidseg.utils.progress import add_nproc_argument, track_map
 
 
 def parse_args(argv=None):
@@ -56,6 +59,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--void-200', action='store_true',
         help='treat the value 200 as void instead of category 1')
+    add_nproc_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -150,6 +154,13 @@ def convert_video(root: str, video: str, categories: list,
     return images, annotations
 
 
+def convert_video_task(video: str, root: str, categories: list,
+                       void_200: bool) -> tuple:
+    """:func:`convert_video` with the video first (a ``track_map``
+    task)."""
+    return convert_video(root, video, categories, void_200)
+
+
 def main(argv=None):
     args = parse_args(argv)
     categories = load_categories(
@@ -162,9 +173,13 @@ def main(argv=None):
         with open(split_file) as f:
             videos = [line.strip() for line in f if line.strip()]
         gt = dict(videos=[], annotations=[], categories=categories)
-        for video in videos:
-            images, annotations = convert_video(args.root, video, categories,
-                                                args.void_200)
+        # one video per task; each video's colours depend on it alone, so
+        # any --nproc writes the same files
+        converted = track_map(
+            partial(convert_video_task, root=args.root,
+                    categories=categories, void_200=args.void_200), videos,
+            args.nproc)
+        for video, (images, annotations) in zip(videos, converted):
             gt['videos'].append(dict(video_id=video, images=images))
             gt['annotations'].append(
                 dict(video_id=video, annotations=annotations))
