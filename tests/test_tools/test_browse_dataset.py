@@ -74,27 +74,48 @@ def _frame(pan, boxes=None, ids=None):
     return frame
 
 
+def _visualizer():
+    from mmvidseg.visualization import VideoLocalVisualizer
+    vis = VideoLocalVisualizer(name='test_browse', draw_text=False)
+    vis.dataset_meta = dict(classes=tuple('abcdef'),
+                            palette=[(10, 20, 30)] * 6)
+    return vis
+
+
+def test_draws_with_the_visualizer(browse):
+    """The tool's drawing is the visualizer's (what tools/test.py
+    --show-dir and the demos draw), frame by frame."""
+    vis = _visualizer()
+    pan = np.zeros((8, 8), np.int64)
+    pan[:4] = 3007
+    bgr = np.random.default_rng(0).integers(0, 255, (1, 8, 8, 3), np.uint8)
+    drawn, = browse.draw_sample(vis, bgr, [_frame(pan)])
+    expected = vis.draw_frame(np.ascontiguousarray(bgr[0, ..., ::-1]),
+                              _frame(pan), draw_gt=True, draw_pred=False)
+    assert (drawn == expected).all()
+
+
 def test_colours_follow_ids_across_frames(browse):
-    palette = [(10, 20, 30)] * 6
-    black = np.zeros((8, 8, 3), np.uint8)
+    from mmvidseg.visualization import track_color
+    vis = _visualizer()
+    black = np.zeros((2, 8, 8, 3), np.uint8)
     pan0 = np.zeros((8, 8), np.int64)
     pan0[:4] = 3007  # track 7 of class 3 at the top
     pan1 = np.zeros((8, 8), np.int64)
     pan1[4:] = 3007  # ... moved to the bottom in the next frame
-    a = browse.draw_frame(black, _frame(pan0), palette, 1.0)
-    b = browse.draw_frame(black, _frame(pan1), palette, 1.0)
-    assert (a[0, 0] == b[7, 0]).all()  # same track, same colour
-    assert (a[7, 0] == b[0, 0]).all()  # same stuff class, same colour
-    assert not (a[0, 0] == a[7, 0]).all()
-    stuff = np.round(browse.ALPHA * np.array((30, 20, 10)))  # BGR
-    assert np.abs(a[7, 0] - stuff).max() <= 1
-    assert browse.id_colour(3007) == browse.id_colour(3007)
-    assert browse.id_colour(3007) != browse.id_colour(3008)
+    a, b = browse.draw_sample(vis, black, [_frame(pan0), _frame(pan1)])
+    assert (a[1, 1] == b[6, 1]).all()  # same track, same colour
+    assert (a[6, 1] == b[1, 1]).all()  # same stuff class, same colour
+    assert not (a[1, 1] == a[6, 1]).all()
+    stuff = np.round(vis.alpha * np.array((10, 20, 30)))  # RGB
+    assert np.abs(a[6, 1].astype(int) - stuff).max() <= 1
+    track = np.round(vis.alpha * np.array(track_color(7)))
+    assert np.abs(a[1, 1].astype(int) - track).max() <= 1
 
 
-def test_boxes_drawn_in_track_colour(browse):
-    img = np.zeros((16, 16, 3), np.uint8)
-    pan = np.zeros((16, 16), np.int64)
-    out = browse.draw_frame(img, _frame(pan, [[2, 2, 10, 10]], [42]), None,
-                            1.0)
-    assert tuple(out[6, 2]) == browse.id_colour(42)  # left edge of the box
+def test_val_frames_drawn_at_annotation_size(browse):
+    vis = _visualizer()
+    img = np.zeros((1, 16, 24, 3), np.uint8)  # resized by the pipeline
+    drawn, = browse.draw_sample(vis, img, [_frame(np.zeros((8, 12)))],
+                                at_original_size=True)
+    assert drawn.shape == (8, 12, 3)
