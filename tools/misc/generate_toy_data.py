@@ -73,7 +73,16 @@ def parse_args(argv=None):
         choices=['easy', 'hard'],
         default='easy',
         help='easy (default) or hard toy videos')
+    parser.add_argument(
+        '--occlude-frames',
+        type=int,
+        default=0,
+        help='davis only: hide one first-frame object of each video behind '
+        'a sign for this many frames, after which it comes back, and write '
+        'candidate boxes (Proposals/) for re-identification (0)')
     args = parser.parse_args(argv)
+    if args.occlude_frames and args.format != 'davis':
+        parser.error('--occlude-frames only applies to the davis format')
     if args.degrade and args.format != 'imagenet_vid':
         parser.error('--degrade only applies to the imagenet_vid format')
     if not 0 <= args.degrade <= 1:
@@ -123,6 +132,8 @@ def main(argv=None):
         if args.degrade:
             writer(out, splits, degrade=args.degrade,
                    degrade_seed=args.degrade_seed)
+        elif args.occlude_frames:
+            writer(out, splits, occlude_frames=args.occlude_frames)
         else:
             writer(out, splits)
         print(f'{fmt}: {args.num_train} train + {args.num_val} '

@@ -4,9 +4,14 @@ from .query_link import QueryLink
 from .region_resnet import (conv_module_rows, conv_rows, linear_rows,
                             norm_rows, region_block_forward,
                             resnet_stem_forward, run_blocks, split_resnet)
+from .temporal_transformer import (TemporalDeformableEncoderLayer,
+                                   TemporalQueryEncoderLayer,
+                                   select_topk_queries)
 
 __all__ = [
-    'PrecomputedFlow', 'QueryLink', 'RAFTFlowEstimator', 'conv_module_rows',
-    'conv_rows', 'linear_rows', 'norm_rows', 'region_block_forward',
-    'resnet_stem_forward', 'run_blocks', 'split_resnet'
+    'PrecomputedFlow', 'QueryLink', 'RAFTFlowEstimator',
+    'TemporalDeformableEncoderLayer', 'TemporalQueryEncoderLayer',
+    'conv_module_rows', 'conv_rows', 'linear_rows', 'norm_rows',
+    'region_block_forward', 'resnet_stem_forward', 'run_blocks',
+    'select_topk_queries', 'split_resnet'
 ]

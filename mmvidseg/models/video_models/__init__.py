@@ -3,11 +3,12 @@ from .base import BaseVideoModel
 from .deep_layer_cascade import LayerCascadeSegmentor
 from .deep_voxel_flow import DeepVoxelFlow
 from .frame_baseline import FrameSegmentor
+from .transvod import FrameDetector, TransVOD
 from .tube_link import TubeLink
 from .video_knet import VideoKNet
 from .vs_reid import VSReID
 
 __all__ = [
-    'BaseVideoModel', 'DeepVoxelFlow', 'FrameSegmentor',
-    'LayerCascadeSegmentor', 'TubeLink', 'VSReID', 'VideoKNet'
+    'BaseVideoModel', 'DeepVoxelFlow', 'FrameDetector', 'FrameSegmentor',
+    'LayerCascadeSegmentor', 'TransVOD', 'TubeLink', 'VideoKNet', 'VSReID'
 ]

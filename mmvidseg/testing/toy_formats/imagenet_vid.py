@@ -5,6 +5,7 @@ from xml.etree import ElementTree as ET
 
 import numpy as np
 
+from ..toy_degrade import degrade_frame, plan_degradations
 from ..toy_video import TOY_CLASSES, TOY_THING_CLASSES, ToyVideo
 from ._io import THING_CATEGORY_IDS, SplitVideos, save_jpg, save_json
 
@@ -136,13 +137,25 @@ def _frame_annotations(coco: dict, instance_ids: dict, video: ToyVideo,
                 generated=False))
 
 
-def _write_frame(root: str, coco: dict, instance_ids: dict, rel: str,
-                 video: ToyVideo, vid_id: int, keys: list, t: int) -> None:
+def _write_frame(root: str,
+                 coco: dict,
+                 instance_ids: dict,
+                 rel: str,
+                 video: ToyVideo,
+                 vid_id: int,
+                 keys: list,
+                 t: int,
+                 degrade: tuple = (None, None)) -> None:
     """Write frame t's JPEG and XML and add it to ``coco`` (see
-    :func:`_frame_annotations` for ``instance_ids``)."""
+    :func:`_frame_annotations` for ``instance_ids``); ``degrade`` is
+    ``(kind or None, rng)``: the JPEG is degraded, the annotations are the
+    clean frame's."""
     img_id = len(coco['images']) + 1
-    save_jpg(
-        osp.join(root, 'Data', 'VID', f'{rel}/{t:06d}.JPEG'), video.images[t])
+    image = video.images[t]
+    if degrade[0] is not None:
+        boxes = [video.box(t, track) for track in video.visible_tracks(t)]
+        image = degrade_frame(image, degrade[0], boxes, degrade[1])
+    save_jpg(osp.join(root, 'Data', 'VID', f'{rel}/{t:06d}.JPEG'), image)
     coco['images'].append(
         dict(
             file_name=f'{rel}/{t:06d}.JPEG',
@@ -160,7 +173,18 @@ def _write_frame(root: str, coco: dict, instance_ids: dict, rel: str,
         f.write(_xml(rel.split('/', 1)[1], t, video, objects))
 
 
-def write_imagenet_vid(root: str, splits: SplitVideos) -> str:
+def _plan(video: ToyVideo, degrade: float, rng) -> list:
+    """Per frame, its degradation or None (all None when ``degrade`` is
+    0, drawing nothing from ``rng``)."""
+    if degrade > 0:
+        return plan_degradations(video.num_frames, degrade, rng)
+    return [None] * video.num_frames
+
+
+def write_imagenet_vid(root: str,
+                       splits: SplitVideos,
+                       degrade: float = 0.0,
+                       degrade_seed: int = 0) -> str:
     """ImageNet VID: ILSVRC frames and XML, and mmtracking's CocoVID JSON.
 
     Layout (splits ``train`` and ``val``)::
@@ -192,9 +216,22 @@ def write_imagenet_vid(root: str, splits: SplitVideos) -> str:
     ``occluded``, ``generated``) and ``categories``
     (:func:`imagenet_vid_categories`).
 
+    Degraded frames (``degrade`` > 0): that share of each video's frames
+    is written blurred, defocused or partly occluded (:mod:`..toy_degrade`,
+    drawn from ``degrade_seed``, the split and the video); annotations are
+    the clean frames'. ``degrade=0``: the clean output, byte for byte.
+
+    Args:
+        root (str): Output folder.
+        splits (dict): ``{'train': videos, 'val': videos}``.
+        degrade (float): Share of degraded frames per video (0 to 1).
+        degrade_seed (int): Seed of the degradations. Defaults to 0.
+
     Returns:
         str: ``root``.
     """
+    if not 0 <= degrade <= 1:
+        raise ValueError(f'degrade must be in [0, 1], got {degrade}')
     for split, videos in splits.items():
         if split not in ('train', 'val'):
             raise ValueError(f'ImageNet VID has splits "train" and "val", '
@@ -210,9 +247,11 @@ def write_imagenet_vid(root: str, splits: SplitVideos) -> str:
             lines += video_lines
             coco['videos'].append(
                 dict(id=vid_id, name=rel, vid_train_frames=keys))
-            for t in range(video.num_frames):
+            rng = np.random.default_rng(
+                [degrade_seed, split == 'val', vid_id])
+            for t, kind in enumerate(_plan(video, degrade, rng)):
                 _write_frame(root, coco, instance_ids, rel, video, vid_id,
-                             keys, t)
+                             keys, t, (kind, rng))
         list_name = 'VID_train_15frames.txt' if split == 'train' \
             else 'VID_val_videos.txt'
         os.makedirs(osp.join(root, 'Lists'), exist_ok=True)

@@ -1,0 +1,173 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""Temporal transformer parts of TransVOD (Zhou et al., TPAMI 2023).
+
+* :class:`TemporalDeformableEncoderLayer` (TDTE): the key frame's encoder
+  memory attends to itself, then with mmcv's multi-scale deformable
+  attention to the reference frames' memories, each reference frame being
+  one "level" of the attention;
+* :class:`TemporalQueryEncoderLayer` (TQE): the key frame's object queries
+  attend to themselves, then to object queries selected from the
+  reference frames;
+* :func:`select_topk_queries`: the coarse-to-fine selection of reference
+  queries by their best class score.
+"""
+from typing import Optional
+
+import torch
+from mmcv.cnn import build_norm_layer
+from mmcv.cnn.bricks.transformer import FFN, MultiheadAttention
+from mmcv.ops import MultiScaleDeformableAttention
+from mmdet.models.layers import DeformableDetrTransformerEncoder
+from mmengine.model import BaseModule
+from torch import Tensor
+
+
+def select_topk_queries(queries: Tensor, scores: Tensor, k: int) -> Tensor:
+    """Pick the queries of the ``k`` best (query, class) scores.
+
+    The scores of all queries and classes are ranked together, so a query
+    confident about two classes can be picked twice (as TransVOD does).
+
+    Args:
+        queries (Tensor): Reference queries of shape (N, M, C).
+        scores (Tensor): Their class scores of shape (N, M, K).
+        k (int): How many to pick, 1 <= k <= M * K.
+
+    Returns:
+        Tensor: The picked queries of shape (N, k, C), best first.
+
+    Raises:
+        ValueError: Shapes that disagree or ``k`` out of range.
+    """
+    if queries.dim() != 3 or scores.dim() != 3 or \
+            scores.shape[:2] != queries.shape[:2]:
+        raise ValueError('select_topk_queries: queries (N, M, C) and scores '
+                         f'(N, M, K) expected, got {tuple(queries.shape)} '
+                         f'and {tuple(scores.shape)}')
+    num, m, num_classes = scores.shape
+    if not 1 <= k <= m * num_classes:
+        raise ValueError(f'select_topk_queries: k={k} is not in [1, '
+                         f'{m * num_classes}] (queries x classes)')
+    index = scores.reshape(num, -1).topk(k, dim=1)[1] // num_classes
+    return queries.gather(
+        1, index[..., None].expand(-1, -1, queries.size(-1)))
+
+
+class TemporalDeformableEncoderLayer(BaseModule):
+    """One TDTE layer: self-attention on the key frame's memory, deformable
+    cross-attention to the reference frames' memories, FFN (post-norm).
+
+    Args:
+        embed_dims (int): Channels C. Defaults to 256.
+        num_ref_frames (int): Reference frames R, the "levels" of the
+            deformable attention. Defaults to 14.
+        num_heads (int): Attention heads. Defaults to 8.
+        num_points (int): Sampling points per head and frame. Defaults to 4.
+        feedforward_channels (int): FFN hidden channels. Defaults to 1024.
+        dropout (float): Dropout of attention and FFN. Defaults to 0.1.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 embed_dims: int = 256,
+                 num_ref_frames: int = 14,
+                 num_heads: int = 8,
+                 num_points: int = 4,
+                 feedforward_channels: int = 1024,
+                 dropout: float = 0.1,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.num_ref_frames = num_ref_frames
+        self.self_attn = MultiheadAttention(
+            embed_dims, num_heads, attn_drop=dropout,
+            proj_drop=dropout, batch_first=True)
+        self.cross_attn = MultiScaleDeformableAttention(
+            embed_dims, num_heads=num_heads, num_levels=num_ref_frames,
+            num_points=num_points, dropout=dropout, batch_first=True)
+        self.ffn = FFN(embed_dims, feedforward_channels, ffn_drop=dropout)
+        self.norms = torch.nn.ModuleList(
+            build_norm_layer(dict(type='LN'), embed_dims)[1]
+            for _ in range(3))
+
+    def forward(self,
+                query: Tensor,
+                query_pos: Tensor,
+                ref_memory: Tensor,
+                spatial_shape: Tensor,
+                valid_ratios: Tensor,
+                ref_padding_mask: Optional[Tensor] = None) -> Tensor:
+        """Refine the key frame's memory with the reference frames'.
+
+        Args:
+            query (Tensor): Key frame memory of shape (N, HW, C).
+            query_pos (Tensor): Its positional encoding, (N, HW, C).
+            ref_memory (Tensor): Reference memories plus their positional
+                encodings, frame after frame, of shape (N, R * HW, C).
+            spatial_shape (Tensor): The feature size ``[[H, W]]``, (1, 2).
+            valid_ratios (Tensor): The key frame's valid ratios, (N, 1, 2).
+            ref_padding_mask (Tensor, optional): (N, R * HW), True on
+                padding.
+
+        Returns:
+            Tensor: The refined memory of shape (N, HW, C).
+        """
+        num_ref = self.num_ref_frames
+        if ref_memory.size(1) != num_ref * query.size(1):
+            raise ValueError(
+                f'TemporalDeformableEncoderLayer: {num_ref} reference '
+                f'frames of {query.size(1)} positions expected, got '
+                f'{ref_memory.size(1)} positions')
+        shapes = spatial_shape.reshape(1, 2).expand(num_ref, 2).contiguous()
+        start = torch.arange(num_ref, device=query.device) * query.size(1)
+        ref_points = DeformableDetrTransformerEncoder. \
+            get_encoder_reference_points(shapes[:1], valid_ratios,
+                                         query.device)
+        query = self.norms[0](self.self_attn(query, query_pos=query_pos,
+                                             key_pos=query_pos))
+        query = self.norms[1](self.cross_attn(
+            query=query,
+            value=ref_memory,
+            query_pos=query_pos,
+            key_padding_mask=ref_padding_mask,
+            reference_points=ref_points.expand(-1, -1, num_ref, -1),
+            spatial_shapes=shapes,
+            level_start_index=start))
+        return self.norms[2](self.ffn(query))
+
+
+class TemporalQueryEncoderLayer(BaseModule):
+    """One TQE layer: self-attention on the key frame's object queries,
+    cross-attention to selected reference queries, FFN (post-norm).
+
+    Args:
+        embed_dims (int): Channels C. Defaults to 256.
+        num_heads (int): Attention heads. Defaults to 8.
+        feedforward_channels (int): FFN hidden channels. Defaults to 1024.
+        dropout (float): Dropout of attention and FFN. Defaults to 0.1.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 embed_dims: int = 256,
+                 num_heads: int = 8,
+                 feedforward_channels: int = 1024,
+                 dropout: float = 0.1,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.self_attn = MultiheadAttention(
+            embed_dims, num_heads, attn_drop=dropout, proj_drop=dropout,
+            batch_first=True)
+        self.cross_attn = MultiheadAttention(
+            embed_dims, num_heads, attn_drop=dropout, proj_drop=dropout,
+            batch_first=True)
+        self.ffn = FFN(embed_dims, feedforward_channels, ffn_drop=dropout)
+        self.norms = torch.nn.ModuleList(
+            build_norm_layer(dict(type='LN'), embed_dims)[1]
+            for _ in range(3))
+
+    def forward(self, query: Tensor, ref_query: Tensor) -> Tensor:
+        """Refine the key frame's queries (N, Q, C) with the selected
+        reference queries (N, k, C); returns shape (N, Q, C)."""
+        query = self.norms[0](self.self_attn(query))
+        query = self.norms[1](self.cross_attn(query, ref_query, ref_query))
+        return self.norms[2](self.ffn(query))

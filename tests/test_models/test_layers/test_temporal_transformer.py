@@ -1,0 +1,57 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+import pytest
+import torch
+
+from mmvidseg.models.layers import (TemporalDeformableEncoderLayer,
+                                    TemporalQueryEncoderLayer,
+                                    select_topk_queries)
+
+
+def test_select_topk_queries_counts_and_order():
+    queries = torch.arange(2 * 5).float().reshape(2, 5, 1).expand(-1, -1, 3)
+    scores = torch.zeros(2, 5, 2)
+    scores[0, 3, 1] = 0.9  # query 3 twice: both of its classes score high
+    scores[0, 3, 0] = 0.8
+    scores[0, 1, 0] = 0.7
+    scores[1, 4, 0] = 0.5
+    picked = select_topk_queries(queries, scores, 3)
+    assert picked.shape == (2, 3, 3)
+    assert picked[0, :, 0].tolist() == [3., 3., 1.]
+    assert picked[1, 0, 0].item() == 9.  # clip 1, query 4
+    for k in (1, 6, 10):
+        assert select_topk_queries(queries, scores, k).shape == (2, k, 3)
+    with pytest.raises(ValueError, match='k=11'):
+        select_topk_queries(queries, scores, 11)
+    with pytest.raises(ValueError, match='queries'):
+        select_topk_queries(queries, scores[:, :4], 2)
+
+
+def test_temporal_encoder_layer_uses_references():
+    torch.manual_seed(0)
+    layer = TemporalDeformableEncoderLayer(
+        embed_dims=16, num_ref_frames=3, num_heads=2, num_points=2,
+        feedforward_channels=32, dropout=0.0)
+    layer.init_weights()
+    h, w = 4, 5
+    query = torch.randn(2, h * w, 16)
+    pos = torch.randn(2, h * w, 16)
+    refs = torch.randn(2, 3 * h * w, 16, requires_grad=True)
+    shape = torch.tensor([[h, w]])
+    ratios = torch.ones(2, 1, 2)
+    out = layer(query, pos, refs, shape, ratios)
+    assert out.shape == (2, h * w, 16)
+    out.sum().backward()
+    assert refs.grad.abs().sum() > 0
+    other = layer(query, pos, refs * 2, shape, ratios)
+    assert not torch.allclose(out, other)
+    with pytest.raises(ValueError, match='3 reference'):
+        layer(query, pos, refs[:, :2 * h * w], shape, ratios)
+
+
+def test_temporal_query_encoder_layer():
+    layer = TemporalQueryEncoderLayer(
+        embed_dims=16, num_heads=2, feedforward_channels=32, dropout=0.0)
+    query, ref = torch.randn(2, 7, 16), torch.randn(2, 9, 16)
+    out = layer(query, ref)
+    assert out.shape == (2, 7, 16)
+    assert not torch.allclose(out, layer(query, ref + 1))

@@ -1,0 +1,176 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+import copy
+import os.path as osp
+
+import pytest
+import torch
+from mmdet.structures import DetDataSample, TrackDataSample
+from mmengine.config import Config
+from mmengine.structures import InstanceData
+
+from mmvidseg.datasets.transforms import VideoFrameSample
+from mmvidseg.registry import MODELS
+from mmvidseg.utils import register_all_modules
+
+register_all_modules()
+CONFIGS = osp.join(
+    osp.dirname(osp.abspath(__file__)), '..', '..', '..', 'configs',
+    'transvod')
+SINGLE = osp.join(CONFIGS,
+                  'transvod-single_r18-w16_1xb4-2k_toy-imagenet-vid.py')
+TEMPORAL = osp.join(CONFIGS, 'transvod_r18-w16_1xb1-1k_toy-imagenet-vid.py')
+
+
+def _shrink(model):
+    """The toy config's model, narrower (ResNet-18 of width 8)."""
+    model = copy.deepcopy(model)
+    model.detector.backbone.base_channels = 8
+    model.detector.neck.in_channels = [64]
+    return model
+
+
+def _model(path=TEMPORAL, **kwargs):
+    cfg = _shrink(Config.fromfile(path).model)
+    cfg.update(kwargs)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    model.init_weights()  # Deformable DETR's level embedding is empty before
+    return model
+
+
+def _clips(n=1, t=3, h=40, w=56, key=1, boxes=True):
+    """Packed clips as the data loader gives them (uint8 BGR)."""
+    inputs, samples = [], []
+    for i in range(n):
+        inputs.append(torch.randint(0, 256, (t, 3, h, w), dtype=torch.uint8))
+        frames = []
+        for k in range(t):
+            f = DetDataSample(
+                metainfo=dict(
+                    img_shape=(h, w), ori_shape=(h, w), video_id=i,
+                    frame_id=k, scale_factor=(1.0, 1.0)))
+            f.gt_instances = InstanceData(
+                bboxes=torch.tensor([[4., 6., 20., 30.], [25., 5., 50., 20.]]
+                                    if boxes else []).reshape(-1, 4),
+                labels=torch.tensor([0, 2] if boxes else [],
+                                    dtype=torch.long))
+            frames.append(f)
+        clip = TrackDataSample()
+        clip.video_data_samples = frames
+        clip.set_metainfo(
+            dict(key_frames_inds=[key],
+                 ref_frames_inds=[j for j in range(t) if j != key]))
+        samples.append(clip)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def test_single_frame_loss_and_predict():
+    model = _model(SINGLE)
+    data = model.data_preprocessor(_clips(n=2, t=2), training=True)
+    losses = model(**data, mode='loss')
+    assert {'loss_cls', 'loss_bbox', 'loss_iou', 'd0.loss_cls'} <= set(losses)
+    sum(losses.values()).backward()
+    model.eval()
+    with torch.no_grad():
+        out = model(**model.data_preprocessor(_clips(n=1, t=2)),
+                    mode='predict')
+    for frame in out[0].video_data_samples:
+        pred = frame.pred_instances
+        assert pred.bboxes.shape == (20, 4) and pred.scores.shape == (20, )
+
+
+@pytest.mark.parametrize('key', [0, 2, 4])
+def test_transvod_loss_backward(key):
+    model = _model()
+    num_ref = model.num_ref_frames
+    data = model.data_preprocessor(
+        _clips(n=2, t=num_ref + 1, key=key), training=True)
+    losses = model(**data, mode='loss')
+    assert {'loss_cls', 'loss_bbox', 'loss_iou'} <= set(losses)
+    total = sum(v for k, v in losses.items() if 'loss' in k)
+    assert torch.isfinite(total)
+    total.backward()
+    for module in (model.temporal_encoder, model.query_encoder,
+                   model.temporal_decoder, model.temporal_head):
+        grads = [p.grad for p in module.parameters() if p.requires_grad]
+        assert grads and all(g is not None for g in grads)
+    # the frozen single-frame model gets no gradient
+    assert model.freeze_detector
+    assert all(p.grad is None for p in model.detector.parameters())
+    assert not model.detector.training
+
+
+def test_transvod_trainable_detector_has_frame_losses():
+    model = _model(freeze_detector=False, frame_loss_weight=0.5)
+    data = model.data_preprocessor(
+        _clips(n=1, t=model.num_ref_frames + 1, boxes=False), training=True)
+    losses = model(**data, mode='loss')
+    assert {'frame_loss_cls', 'frame_d0.loss_cls'} <= set(losses)
+    sum(losses.values()).backward()
+    assert model.detector.backbone.conv1.weight.grad is not None
+
+
+def test_transvod_predict_online_buffer():
+    model = _model()
+    model.eval()
+    seen = []
+    for t in range(4):
+        data = model.data_preprocessor(_clips(n=1, t=1))
+        data['data_samples'][0].video_data_samples[0].set_metainfo(
+            dict(frame_id=t))
+        with torch.no_grad():
+            out = model(**data, mode='predict')
+        pred = out[0].video_data_samples[0].pred_instances
+        assert pred.bboxes.shape == (20, 4)
+        assert pred.labels.max() < 3 and (pred.scores <= 1).all()
+        seen.append(len(model._buffer))
+    assert seen == [1, 2, 3, 4]
+    # a new video empties the buffer
+    data = model.data_preprocessor(_clips(n=1, t=1))
+    with torch.no_grad():
+        model(**data, mode='predict')
+    assert len(model._buffer) == 1
+    with pytest.raises(ValueError, match='online'):
+        model(**model.data_preprocessor(_clips(n=1, t=3)), mode='predict')
+
+
+def test_transvod_forward_tensor_shapes():
+    model = _model()
+    data = model.data_preprocessor(_clips(n=2, t=model.num_ref_frames + 1))
+    scores, boxes = model(**data, mode='tensor')
+    assert scores.shape == (1, 2, 20, 3) and boxes.shape == (1, 2, 20, 4)
+
+
+def test_transvod_rejects_bad_input():
+    model = _model()
+    data = model.data_preprocessor(_clips(n=1, t=2))
+    with pytest.raises(ValueError, match='reference'):
+        model(**data, mode='loss')
+    with pytest.raises(ValueError, match='query_topk'):
+        _model(query_topk=(61, ))
+    with pytest.raises(ValueError, match='num_feature_levels'):
+        cfg = _shrink(Config.fromfile(TEMPORAL).model)
+        cfg.detector.with_box_refine = False
+        MODELS.build(cfg)
+
+
+@pytest.mark.parametrize('mode,kwargs', [
+    ('random', dict(frame_range=(-6, 0))),
+    ('random', dict(frame_range=(-6, 6))),
+    ('consecutive', dict()),
+    ('strided', dict()),
+])
+def test_transvod_trains_on_each_sampling_mode(mode, kwargs):
+    """Clips from each ``VideoFrameSample`` mode: the key frame's flag
+    tells TransVOD which frame is the key frame."""
+    model = _model()
+    num = model.num_ref_frames + 1
+    sampler = VideoFrameSample(num_frames=num, mode=mode, **kwargs)
+    inds = sampler.sample(16, 7)
+    assert len(inds) == num and inds[0] == 7
+    order = sorted(range(num), key=lambda i: (inds[i], i))
+    key = order.index(0)
+    data = model.data_preprocessor(_clips(n=1, t=num, key=key),
+                                   training=True)
+    losses = model(**data, mode='loss')
+    assert torch.isfinite(sum(losses.values()))
