@@ -45,7 +45,7 @@ class VSReID(BaseVideoModel):
     whose best object is below ``bg_thr`` being background. Propagation
     runs backward in time too (:meth:`propagate`, used by the
     re-identification restarts). With a ``reid`` module
-    (:class:`VOSReIDModule`) and ``test_cfg.reid``, objects lost by
+    (:class:`VOSReIDTracker`) and ``test_cfg.reid``, objects lost by
     propagation are searched among candidate boxes and re-started.
 
     **Training** (which the release did not include): clips of consecutive

@@ -5,8 +5,9 @@ from typing import Dict
 import numpy as np
 
 from ..toy_video import ToyVideo
-from ._io import (SplitVideos, mkdir, save_jpg, save_palette_png, voc_palette,
-                  write_flo)
+from ._io import (SplitVideos, mkdir, save_jpg, save_json, save_palette_png,
+                  voc_palette, write_flo)
+from .occlusion import candidate_boxes, occlude_toy_video
 
 #: Colours of DAVIS annotation PNGs (the PASCAL VOC colour map).
 DAVIS_PALETTE = voc_palette()
@@ -40,7 +41,8 @@ def davis_object_ids(video: ToyVideo,
 def write_davis(root: str,
                 splits: SplitVideos,
                 with_flow: bool = True,
-                number_new_objects: bool = False) -> str:
+                number_new_objects: bool = False,
+                occlude_frames: int = 0) -> str:
     """DAVIS 2017 (semi-supervised), plus optional precomputed flow.
 
     Layout::
@@ -62,11 +64,24 @@ def write_davis(root: str,
         with_flow (bool): Write the ``Flow`` folder. Defaults to True.
         number_new_objects (bool): Give objects that appear after the first
             frame their own ids. Defaults to False.
+        occlude_frames (int): When > 0, hide one first-frame object of
+            each video behind a sign for that many frames, after which it
+            comes back (:func:`~.occlusion.occlude_toy_video`), and write
+            ``Proposals/480p/<split>.json``, the boxes of every visible
+            thing per frame (``{seq: {frame index: [[x1, y1, x2, y2,
+            score], ...]}}``, VS-ReID's pre-computed candidates). Defaults
+            to 0 (neither).
 
     Returns:
         str: ``root``.
     """
     for split, videos in splits.items():
+        if occlude_frames > 0:
+            videos = [occlude_toy_video(v, occlude_frames) for v in videos]
+            save_json(
+                osp.join(root, 'Proposals', '480p', f'{split}.json'),
+                {v.name: candidate_boxes(v)
+                 for v in videos})
         with open(osp.join(mkdir(osp.join(root, 'ImageSets', '2017')),
                            f'{split}.txt'), 'w') as f:
             f.write(''.join(video.name + '\n' for video in videos))

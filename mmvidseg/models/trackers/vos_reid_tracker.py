@@ -1,0 +1,222 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+import json
+from typing import Dict, List, Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+from mmdet.structures import DetDataSample
+from mmdet.structures.bbox import bbox_overlaps
+from mmdet.utils import OptConfigType, OptMultiConfig
+from mmengine import fileio
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from mmvidseg.registry import MODELS
+from ..utils.flow_warp import crop_patches, mask_boxes
+
+
+@MODELS.register_module()
+class VOSReIDTracker(BaseModule):
+    """VS-ReID's re-identification module: find lost objects again.
+
+    After propagation, an object whose mask vanished (it left the frame or
+    was occluded) is searched for frame by frame among candidate boxes:
+
+    * candidates come from ``detector`` (any mmdet detector config, run on
+      each frame, boxes scored above ``det_score_thr``) or from
+      ``proposal_file``, a JSON of pre-computed boxes (as the release used
+      pickles): ``{video_name: {frame_index: [[x1, y1, x2, y2, score],
+      ...]}}``;
+    * each candidate crop is embedded by ``embedder`` (mmdet's ReID model,
+      ``dict(type='mmdet.BaseReID', backbone=..., neck=...,
+      head=dict(type='mmdet.LinearReIDHead', ...))``, which needs
+      mmpretrain) or, with ``embedder=None``, by the propagation model's
+      own RGB stream (the crop, guide channel 1, average-pooled);
+    * a candidate whose cosine similarity to the object's templates (its
+      first-frame box, plus the boxes where it was re-identified) exceeds
+      ``reid_th`` and whose box overlaps no box of a tracked object by more
+      than ``bbox_occ_th`` (IoU) re-starts the object: the box becomes the
+      guide of one propagation step on that frame, and the mask is
+      propagated forward to the end and backward to the frame after the
+      one where the object was last seen.
+
+    Args:
+        embedder (dict, optional): ReID model config; None uses the
+            propagation backbone.
+        detector (dict, optional): mmdet detector config.
+        proposal_file (str, optional): JSON of pre-computed boxes.
+        reid_th (float): Similarity threshold. Defaults to 0.5.
+        bbox_occ_th (float): Largest IoU with a tracked object's box.
+            Defaults to 0.3.
+        det_score_thr (float): Smallest candidate score. Defaults to 0.5.
+        crop_size (tuple): (h, w) of the embedded crops.
+        min_size (int): Smallest candidate side in pixels. Defaults to 2.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 embedder: OptConfigType = None,
+                 detector: OptConfigType = None,
+                 proposal_file: Optional[str] = None,
+                 reid_th: float = 0.5,
+                 bbox_occ_th: float = 0.3,
+                 det_score_thr: float = 0.5,
+                 crop_size: Sequence[int] = (64, 64),
+                 min_size: int = 2,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if (detector is None) == (proposal_file is None):
+            raise ValueError('VOSReIDTracker needs exactly one of detector '
+                             'and proposal_file')
+        self.embedder = MODELS.build(embedder) if embedder else None
+        self.detector = MODELS.build(detector) if detector else None
+        self.proposal_file = proposal_file
+        self._proposals = None
+        self.reid_th = reid_th
+        self.bbox_occ_th = bbox_occ_th
+        self.det_score_thr = det_score_thr
+        self.crop_size = tuple(crop_size)
+        self.min_size = min_size
+
+    # --------------------------------------------------------- candidates
+    def _load_proposals(self) -> Dict:
+        if self._proposals is None:
+            try:
+                text = fileio.get_text(self.proposal_file)
+            except FileNotFoundError:
+                raise FileNotFoundError(
+                    f'proposal file {self.proposal_file} does not '
+                    'exist') from None
+            self._proposals = json.loads(text)
+        return self._proposals
+
+    def candidates(self, video: Dict, samples: Sequence, t: int) -> Tensor:
+        """Candidate boxes (M, 4) of frame ``t`` of a video."""
+        frames = video['frames']
+        if self.detector is not None:
+            return self._detect(frames[t:t + 1], samples[t])
+        props = self._load_proposals()
+        if video['name'] not in props:
+            raise KeyError(f'proposal file {self.proposal_file} has no '
+                           f"sequence {video['name']}")
+        boxes = props[video['name']].get(str(t), [])
+        boxes = frames.new_tensor(boxes).reshape(-1, 5)
+        keep = boxes[:, 4] >= self.det_score_thr
+        return boxes[keep, :4]
+
+    @torch.no_grad()
+    def _detect(self, frame: Tensor, sample) -> Tensor:
+        """Run the detector on one normalised frame (1, 3, H, W)."""
+        meta = dict(sample.metainfo)
+        h, w = frame.shape[-2:]
+        meta.update(img_shape=(h, w), ori_shape=(h, w), scale_factor=(1, 1))
+        det_sample = DetDataSample(metainfo=meta)
+        out = self.detector.predict(frame, [det_sample])[0].pred_instances
+        keep = out.scores >= self.det_score_thr
+        return out.bboxes[keep].reshape(-1, 4).to(frame)
+
+    # ---------------------------------------------------------- embedding
+    @torch.no_grad()
+    def embed(self, model, frame: Tensor, boxes: Tensor) -> Tensor:
+        """L2-normalised embeddings (M, D) of M boxes of one frame."""
+        if boxes.size(0) == 0:
+            return frame.new_zeros(0, 1)
+        crops = crop_patches(
+            frame.expand(boxes.size(0), -1, -1, -1), boxes, self.crop_size)
+        if self.embedder is not None:
+            feats = self.embedder(crops, mode='tensor')
+        else:
+            guide = crops.new_ones(crops.size(0), 1, *crops.shape[-2:])
+            x = model.backbone(torch.cat([crops, guide], 1))[-1]
+            feats = x.mean((2, 3))
+        if isinstance(feats, (tuple, list)):
+            feats = feats[-1]
+        return F.normalize(feats.flatten(1), dim=1)
+
+    # ---------------------------------------------------------- re-start
+    def _tracked_boxes(self, labels: Tensor, k: int) -> Tensor:
+        """Boxes (J, 4) of the objects other than ``k`` in a label map."""
+        ids = [i for i in labels.unique().tolist() if i not in (0, k)]
+        if not ids:
+            return labels.new_zeros(0, 4).float()
+        masks = torch.stack([labels == i for i in ids]).float()
+        return mask_boxes(masks)[0]
+
+    def _match(self, model, video, samples, t, k, templates) -> Optional:
+        """The best candidate box (4, ) of object ``k`` in frame ``t``, or
+        None."""
+        boxes = self.candidates(video, samples, t)
+        size = boxes[:, 2:] - boxes[:, :2]
+        boxes = boxes[(size >= self.min_size).all(1)]
+        if boxes.size(0) == 0:
+            return None
+        tracked = self._tracked_boxes(video['labels'][t], k)
+        if tracked.size(0):
+            occ = bbox_overlaps(boxes, tracked).amax(1)
+            boxes = boxes[occ <= self.bbox_occ_th]
+        if boxes.size(0) == 0:
+            return None
+        emb = self.embed(model, video['frames'][t:t + 1], boxes)
+        sim = (emb @ templates.t()).amax(1)
+        best = int(sim.argmax())
+        return boxes[best] if sim[best] > self.reid_th else None
+
+    def _restart(self, model, video: Dict, t: int, k: int, box: Tensor,
+                 last_seen: int) -> bool:
+        """Segment object ``k`` in frame ``t`` from its box and propagate
+        it forward and back to ``last_seen + 1``."""
+        labels = video['labels']
+        h, w = labels.shape[-2:]
+        guide = labels.new_zeros(1, 1, h, w).float()
+        x1, y1, x2, y2 = box.round().long().tolist()
+        guide[..., max(y1, 0):y2, max(x1, 0):x2] = 1
+        probs = model.propagate_step(video['frames'][t:t + 1],
+                                     video['motion'][t:t + 1], guide)[0]
+        new = (probs >= model.test_cfg['bg_thr']) & (labels[t] == 0)
+        if not new.any():
+            return False
+        labels[t][new] = k
+        num_frames = labels.size(0)
+        if t < num_frames - 1:
+            model.propagate(video, t, num_frames - 1, labels, objects=[k])
+        if t > last_seen + 1:
+            model.propagate(video, t, last_seen + 1, labels, objects=[k])
+        return True
+
+    def refine(self, model, video: Dict, samples: Sequence,
+               labels: Tensor) -> List:
+        """Re-identify lost objects in place in ``labels`` (T, H, W).
+
+        Args:
+            model (VSReID): The propagation model.
+            video (dict): See :meth:`VSReID.propagate` (plus ``name``).
+            samples (Sequence): The T frame data samples.
+            labels (Tensor): Object indices 0..K per frame, updated.
+
+        Returns:
+            list[tuple]: ``(frame, object index)`` of each re-start.
+        """
+        video = dict(video, labels=labels)
+        restarts = []
+        frame0 = video['frames'][:1]
+        for k in range(1, video['num_objects'] + 1):
+            box0, valid = mask_boxes((labels[0] == k)[None].float())
+            if not valid.any():
+                continue
+            templates = self.embed(model, frame0, box0)
+            last_seen = 0
+            for t in range(1, labels.size(0)):
+                if (labels[t] == k).any():
+                    last_seen = t
+                    continue
+                box = self._match(model, video, samples, t, k, templates)
+                if box is None or not self._restart(model, video, t, k, box,
+                                                    last_seen):
+                    continue
+                restarts.append((t, k))
+                templates = torch.cat([
+                    templates,
+                    self.embed(model, video['frames'][t:t + 1], box[None])
+                ])
+                last_seen = t
+        return restarts

@@ -1,0 +1,144 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""VS-ReID re-identification: candidates, matching, re-starts."""
+import json
+
+import pytest
+import torch
+
+from mmvidseg.registry import MODELS
+from mmvidseg.utils import register_all_modules
+
+register_all_modules()
+T, H, W = 8, 32, 48
+RED, GREEN, BLUE = (1., 0., 0.), (0., 1., 0.), (0., 0., 1.)
+
+
+@MODELS.register_module(force=True)
+class MeanColourEmbedder(torch.nn.Module):
+    """A ReID stand-in: the mean colour of a crop."""
+
+    def forward(self, crops, mode='tensor'):
+        assert mode == 'tensor'
+        return crops.mean((2, 3))
+
+
+def _box(t):
+    """Object 1's box in frame t: 6x6, one pixel right per frame."""
+    return [4 + t, 4, 10 + t, 10]
+
+
+def _video():
+    frames = torch.zeros(T, 3, H, W)
+    labels = torch.zeros(T, H, W, dtype=torch.long)
+    for t in range(T):
+        x1, y1, x2, y2 = _box(t)
+        frames[t, :, y1:y2, x1:x2] = torch.tensor(RED)[:, None, None]
+        frames[t, :, 20:28, 30:40] = torch.tensor(GREEN)[:, None, None]
+        labels[t, 20:28, 30:40] = 2
+        if t < 2:  # propagation lost object 1 after frame 1
+            labels[t, y1:y2, x1:x2] = 1
+    flows = torch.zeros(T - 1, 2, H, W)
+    for t in range(T - 1):
+        x1, y1, x2, y2 = _box(t)
+        flows[t, 0, y1:y2, x1:x2] = 1
+    return dict(frames=frames, flows=flows,
+                motion=torch.cat([flows, flows[-1:]]), num_objects=2,
+                name='seq'), labels
+
+
+def _model(tmp_path, boxes, **kwargs):
+    path = tmp_path / 'proposals.json'
+    path.write_text(json.dumps({'seq': boxes}))
+    cfg = dict(type='VOSReIDTracker', proposal_file=str(path),
+               embedder=dict(type='MeanColourEmbedder'))
+    cfg.update(kwargs)
+    tracker = MODELS.build(cfg)
+    model = MODELS.build(dict(
+        type='VSReID',
+        backbone=dict(type='mmseg.ResNetV1c', depth=18, stem_channels=8,
+                      base_channels=8, out_indices=(3, )),
+        head=dict(type='MaskPropagationHead', in_channels=64, channels=8),
+        test_cfg=dict(patch_size=(16, 16), flip=False)))
+    # a network that copies its guide: object logit 8 (guide - 0.5)
+    model.segment = lambda img, flow, guide: torch.cat(
+        [torch.zeros_like(guide), 8 * (guide - 0.5)], 1)
+    return tracker, model
+
+
+def _candidates(extra=()):
+    """Object 1 detected again from frame 5 on, plus ``extra`` boxes."""
+    boxes = {str(t): [list(map(float, _box(t))) + [0.9]]
+             for t in range(5, T)}
+    for t, box in extra:
+        boxes.setdefault(str(t), []).append(box)
+    return boxes
+
+
+def test_lost_object_is_restarted(tmp_path):
+    video, labels = _video()
+    distractor = [36., 2., 42., 8., 0.9]  # blue, below reid_th
+    tracker, model = _model(tmp_path, _candidates([(5, distractor)]))
+    video['frames'][5, :, 2:8, 36:42] = torch.tensor(BLUE)[:, None, None]
+    restarts = tracker.refine(model, video, [None] * T, labels)
+    assert restarts == [(5, 1)]
+    for t in range(5, T):
+        x1, y1, x2, y2 = _box(t)
+        assert (labels[t, y1:y2, x1:x2] == 1).all()
+        assert (labels[t] == 1).sum() == 36
+        assert (labels[t] == 2).sum() == 80  # object 2 untouched
+    # backward to the frame after the last sighting (frame 1)
+    assert all((labels[t] == 1).any() for t in range(2, 5))
+
+
+def test_thresholds_block_restarts(tmp_path):
+    video, labels = _video()
+    # nothing similar enough
+    tracker, model = _model(tmp_path, _candidates(), reid_th=1.01)
+    assert tracker.refine(model, video, [None] * T, labels.clone()) == []
+    # a red box on object 2 overlaps a tracked object: not a candidate
+    on_two = {str(t): [[30., 20., 40., 28., 1.]] for t in range(2, T)}
+    video['frames'][2:, :, 20:28, 30:40] = torch.tensor(RED)[:, None, None]
+    tracker, model = _model(tmp_path, on_two)
+    assert tracker.refine(model, video, [None] * T, labels.clone()) == []
+    # low-scored candidates are dropped
+    tracker, model = _model(tmp_path, _candidates(), det_score_thr=0.95)
+    assert tracker.refine(model, video, [None] * T, labels.clone()) == []
+
+
+def test_config_errors(tmp_path):
+    with pytest.raises(ValueError, match='exactly one'):
+        MODELS.build(dict(type='VOSReIDTracker'))
+    video, labels = _video()
+    tracker, model = _model(tmp_path, {})
+    tracker.proposal_file = str(tmp_path / 'missing.json')
+    with pytest.raises(FileNotFoundError, match='missing.json'):
+        tracker.refine(model, video, [None] * T, labels)
+    tracker, model = _model(tmp_path, {})
+    video['name'] = 'other'
+    with pytest.raises(KeyError, match='no sequence other'):
+        tracker.refine(model, video, [None] * T, labels)
+
+
+@MODELS.register_module(force=True)
+class BoxStubDetector(torch.nn.Module):
+    """An mmdet-style detector stand-in: ``predict`` gives fixed boxes."""
+
+    def predict(self, inputs, data_samples):
+        from mmengine.structures import InstanceData
+        assert inputs.shape == (1, 3, H, W)
+        sample = data_samples[0]
+        sample.pred_instances = InstanceData(
+            bboxes=torch.tensor([[9., 4., 15., 10.], [0., 0., 4., 4.]]),
+            scores=torch.tensor([0.9, 0.1]),
+            labels=torch.zeros(2, dtype=torch.long))
+        return data_samples
+
+
+def test_detector_candidates(tmp_path):
+    from mmdet.structures import DetDataSample
+    video, _ = _video()
+    tracker = MODELS.build(dict(
+        type='VOSReIDTracker', detector=dict(type='BoxStubDetector')))
+    samples = [DetDataSample(metainfo=dict(frame_id=t)) for t in range(T)]
+    boxes = tracker.candidates(video, samples, 5)
+    assert boxes.tolist() == [[9., 4., 15., 10.]]  # the 0.1 box is dropped
