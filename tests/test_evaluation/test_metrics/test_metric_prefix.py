@@ -35,13 +35,8 @@ def _warnings_of(build):
 
 
 METRICS = [
-    DAVISMetric, DVPSMetric, PSNRSSIMMetric, VPSMetric, VSSMetric,
-    YouTubeVISVideoMetric,
-    pytest.param(
-        ImageNetVIDMetric,
-        marks=pytest.mark.xfail(
-            reason='vid_metric.py still sets default_prefix = None (its file '
-            'belonged to the TransVOD work when this was fixed)'))
+    DAVISMetric, DVPSMetric, ImageNetVIDMetric, PSNRSSIMMetric, VPSMetric,
+    VSSMetric, YouTubeVISVideoMetric
 ]
 
 

@@ -131,7 +131,8 @@ def test_vid_metric(track_samples):
             ps = rng.random(len(gb)).astype(np.float32)
             frames.append({
                 'gt_instances': dict(bboxes=torch.from_numpy(gb),
-                                     labels=torch.from_numpy(gl)),
+                                     labels=torch.from_numpy(gl),
+                                     instances_ids=torch.tensor(ids)),
                 'pred_instances': dict(bboxes=torch.from_numpy(pb),
                                        labels=torch.from_numpy(gl),
                                        scores=torch.from_numpy(ps)),
@@ -159,6 +160,8 @@ def test_vid_metric(track_samples):
                         dets)
     assert res['cocoAP'] == pytest.approx(coco['cocoAP'], abs=1e-12)
     assert 0 < res['mAP50'] <= 1 and 0 < res['cocoAP'] < 1
+    # every ground-truth box is in one motion range
+    assert {'mAP50_fast', 'mAP50_medium', 'mAP50_slow'} <= set(res)
 
 
 def test_davis_metric_index_maps_and_instances(track_samples):
