@@ -20,7 +20,8 @@ class VOSReIDTracker(BaseModule):
     """VS-ReID's re-identification module: find lost objects again.
 
     After propagation, an object whose mask vanished (it left the frame or
-    was occluded) is searched for frame by frame among candidate boxes:
+    was occluded), or shrank below ``lost_area_ratio`` of its first-frame
+    area, is searched for frame by frame among candidate boxes:
 
     * candidates come from ``detector`` (any mmdet detector config, run on
       each frame, boxes scored above ``det_score_thr``) or from
@@ -51,6 +52,9 @@ class VOSReIDTracker(BaseModule):
         det_score_thr (float): Smallest candidate score. Defaults to 0.5.
         crop_size (tuple): (h, w) of the embedded crops.
         min_size (int): Smallest candidate side in pixels. Defaults to 2.
+        lost_area_ratio (float): An object counts as lost in a frame where
+            its mask is smaller than this fraction of its first-frame
+            area (0: only when it has no pixel). Defaults to 0.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -63,6 +67,7 @@ class VOSReIDTracker(BaseModule):
                  det_score_thr: float = 0.5,
                  crop_size: Sequence[int] = (64, 64),
                  min_size: int = 2,
+                 lost_area_ratio: float = 0.0,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if (detector is None) == (proposal_file is None):
@@ -77,6 +82,7 @@ class VOSReIDTracker(BaseModule):
         self.det_score_thr = det_score_thr
         self.crop_size = tuple(crop_size)
         self.min_size = min_size
+        self.lost_area_ratio = lost_area_ratio
 
     # --------------------------------------------------------- candidates
     def _load_proposals(self) -> Dict:
@@ -172,9 +178,11 @@ class VOSReIDTracker(BaseModule):
         guide[..., max(y1, 0):y2, max(x1, 0):x2] = 1
         probs = model.propagate_step(video['frames'][t:t + 1],
                                      video['motion'][t:t + 1], guide)[0]
-        new = (probs >= model.test_cfg['bg_thr']) & (labels[t] == 0)
+        new = (probs >= model.test_cfg['bg_thr']) & (
+            (labels[t] == 0) | (labels[t] == k))
         if not new.any():
             return False
+        labels[t][labels[t] == k] = 0
         labels[t][new] = k
         num_frames = labels.size(0)
         if t < num_frames - 1:
@@ -204,9 +212,10 @@ class VOSReIDTracker(BaseModule):
             if not valid.any():
                 continue
             templates = self.embed(model, frame0, box0)
+            min_area = max(self.lost_area_ratio * (labels[0] == k).sum(), 1)
             last_seen = 0
             for t in range(1, labels.size(0)):
-                if (labels[t] == k).any():
+                if (labels[t] == k).sum() >= min_area:
                     last_seen = t
                     continue
                 box = self._match(model, video, samples, t, k, templates)

@@ -90,6 +90,17 @@ def test_lost_object_is_restarted(tmp_path):
     assert all((labels[t] == 1).any() for t in range(2, 5))
 
 
+def test_shrunk_object_counts_as_lost(tmp_path):
+    video, labels = _video()
+    labels[2:, 0, 0] = 1  # a one-pixel leftover of object 1
+    tracker, model = _model(tmp_path, _candidates())
+    assert tracker.refine(model, video, [None] * T, labels.clone()) == []
+    tracker, model = _model(tmp_path, _candidates(), lost_area_ratio=0.5)
+    assert tracker.refine(model, video, [None] * T, labels) == [(5, 1)]
+    assert (labels[5:] == 1).sum((1, 2)).tolist() == [36] * (T - 5)
+    assert labels[5:, 0, 0].eq(0).all()  # the leftover is replaced
+
+
 def test_thresholds_block_restarts(tmp_path):
     video, labels = _video()
     # nothing similar enough
