@@ -324,10 +324,11 @@ class VSReID(BaseVideoModel):
         object_ids = [int(i) for i in object_ids
                       if bool((ids == int(i)).any())]
         if not object_ids:
-            path = first.metainfo.get('seg_map_path',
-                                      first.metainfo.get('img_path', '?'))
+            meta = first.metainfo
+            what = meta['seg_map_path'] if 'seg_map_path' in meta else \
+                f"of frame {meta.get('img_path', 0)}"
             raise ValueError(f'sequence {name}: the first-frame mask '
-                             f'{path} has no object')
+                             f'{what} has no object')
         flows = self._frame_flows(frames, samples)
         motion = motion_fields(flows) if len(frames) > 1 else \
             frames.new_zeros(1, 2, h, w)
