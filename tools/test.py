@@ -13,6 +13,8 @@ Example::
         --format-only
     # draw every frame (ground truth | prediction) to DIR/<video>/<frame>.jpg
     python tools/test.py CONFIG CHECKPOINT --show-dir DIR
+    # test-time augmentation (flip + scales, the same views every frame)
+    python tools/test.py CONFIG CHECKPOINT --tta
 
 Formats (``--format``, default from the dataset type): ``kitti_step``
 (PNGs), ``vipseg`` (PNGs + pred.json), ``youtube_vis`` (results.json),
@@ -26,6 +28,12 @@ when the evaluator has none).
 (added to ``default_hooks.visualization`` when the config has none) and
 draw with the ``VideoLocalVisualizer`` (replacing mmengine's plain
 ``Visualizer`` of the runtime config).
+
+``--tta`` wraps the model in the config's ``tta_model`` (default
+``VideoSegTTAModel``: horizontal flip) and tests with its ``tta_pipeline``
+(default: the test pipeline at scales x0.75, x1, x1.25, see
+:func:`mmvidseg.models.tta.default_tta_pipeline`), for the semantic
+segmentation models (VSS).
 """
 import argparse
 import os
@@ -83,6 +91,11 @@ def parse_args():
         default=2,
         help='seconds each frame is shown with --show (default 2)')
     parser.add_argument(
+        '--tta',
+        action='store_true',
+        help='test-time augmentation: the config\'s tta_model / '
+        'tta_pipeline, else flip + scales x0.75, x1, x1.25 (VSS models)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -127,6 +140,20 @@ def checkpoint_problem(path: str):
     return None
 
 
+def use_tta(cfg) -> None:
+    """Wrap ``cfg.model`` in the TTA model and switch the test pipeline
+    to the TTA one (the config's, else the defaults)."""
+    from mmvidseg.models.tta import default_tta_pipeline
+    tta_model = dict(cfg.get('tta_model') or dict(type='VideoSegTTAModel'))
+    dataset = cfg.test_dataloader.dataset
+    while 'dataset' in dataset:  # dataset wrappers
+        dataset = dataset['dataset']
+    pipeline = cfg.get('tta_pipeline') or default_tta_pipeline(
+        dataset['pipeline'])
+    dataset['pipeline'] = pipeline
+    cfg.model = dict(**tta_model, module=cfg.model)
+
+
 def trigger_visualization_hook(cfg, args) -> None:
     """Switch on frame drawing for ``--show`` / ``--show-dir``."""
     hooks = cfg.setdefault('default_hooks', {})
@@ -159,7 +186,11 @@ def main():
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
-    cfg.load_from = args.checkpoint
+    # the TTA wrapper's weights are under ``module.``: load into the model
+    # itself after building (below)
+    cfg.load_from = None if args.tta else args.checkpoint
+    if args.tta:
+        use_tta(cfg)
     if args.out_dir is not None:
         cfg.test_evaluator = submission_evaluator(
             cfg.test_evaluator, cfg.test_dataloader.dataset.get('type'),
@@ -172,6 +203,11 @@ def main():
         runner = Runner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
+
+    if args.tta:
+        from mmengine.runner import load_checkpoint
+        load_checkpoint(runner.model.module, args.checkpoint,
+                        map_location='cpu', strict=True)
 
     if args.out is not None:
         assert args.out.endswith(('.pkl', '.pickle')), \

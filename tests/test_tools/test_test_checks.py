@@ -63,3 +63,49 @@ def test_unreadable_checkpoint(test_tool, tmp_path, monkeypatch):
     monkeypatch.setattr('builtins.open', deny)
     assert test_tool.checkpoint_problem(str(path)) == (
         f"checkpoint '{path}' cannot be read: Permission denied")
+
+
+def test_use_tta_wraps_model_and_pipeline(test_tool):
+    from mmengine.config import Config
+    cfg = Config.fromfile(CONFIG)
+    model = cfg.model.to_dict()
+    test_tool.use_tta(cfg)
+    assert cfg.model.type == 'VideoSegTTAModel'
+    assert cfg.model.module == model
+    pipeline = cfg.test_dataloader.dataset.pipeline
+    assert [p['type'] for p in pipeline] == ['TestTimeAug']
+    assert len(pipeline[0]['transforms'][0]) == 3  # scales x0.75 x1 x1.25
+    # a config's own tta_model / tta_pipeline win
+    cfg = Config.fromfile(CONFIG)
+    cfg.tta_model = dict(type='VideoSegTTAModel', flip=False)
+    cfg.tta_pipeline = [dict(type='LoadImageFromFile')]
+    test_tool.use_tta(cfg)
+    assert cfg.model.flip is False
+    assert cfg.test_dataloader.dataset.pipeline == cfg.tta_pipeline
+
+
+@pytest.mark.slow
+def test_tta_end_to_end(python, tmp_path, toy_vspw_root):
+    """tools/test.py --tta loads the checkpoint into the wrapped model and
+    scores the merged predictions."""
+    import json
+
+    import torch
+    from mmengine.config import Config
+
+    from mmvidseg.registry import MODELS
+    from mmvidseg.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    ckpt = str(tmp_path / 'init.pth')
+    torch.manual_seed(0)
+    torch.save(dict(state_dict=MODELS.build(
+        Config.fromfile(CONFIG).model).state_dict()), ckpt)
+    out = subprocess.run([
+        python, 'tools/test.py', CONFIG, ckpt, '--tta', '--work-dir',
+        str(tmp_path / 'work'), '--cfg-options',
+        f'test_dataloader.dataset.data_root={toy_vspw_root}'
+    ], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    metrics = json.loads(out.stdout.strip().splitlines()[-1])
+    assert set(metrics) >= {'mIoU', 'mVC8'}
+    assert 'missing keys' not in out.stderr + out.stdout
