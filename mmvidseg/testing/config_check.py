@@ -119,8 +119,9 @@ class DatasetSpec:
         thing_ids (Tuple[int, ...]): Class ids of the thing classes.
         class_map (Dict[str, int]): Toy class name -> real class id
             (things to things); :data:`TOY_IGNORE` drops a class.
-        clip_frames (int, optional): Frames per training sample in the
-            recipe (None: images, inputs (N, C, H, W)).
+        clip_frames (int | Tuple[int, ...], optional): Frames per
+            training sample in the recipe, or the lengths of the recipes of
+            several methods (None: images, inputs (N, C, H, W)).
         train_clip_frames (int, optional): Frames per clip in the training
             iteration when fewer than ``clip_frames`` (to keep the CPU
             check short; ``clip_frames`` is still checked on the pipeline).
@@ -141,7 +142,7 @@ class DatasetSpec:
     classes: Optional[Tuple[str, ...]] = None
     thing_ids: Tuple[int, ...] = ()
     class_map: Dict[str, int] = field(default_factory=dict)
-    clip_frames: Optional[int] = None
+    clip_frames: Optional[Union[int, Tuple[int, ...]]] = None
     train_clip_frames: Optional[int] = None
     num_frames: int = 3
     val_num_frames: int = 1
@@ -195,6 +196,32 @@ def _write_youtube_vis(root: str, splits: dict, spec: DatasetSpec) -> None:
     write_youtube_vis(root, splits, version='2019', categories=categories)
 
 
+def _write_youtube_vis_2021(root: str, splits: dict,
+                            spec: DatasetSpec) -> None:
+    from .toy_formats import write_youtube_vis
+    categories = [
+        dict(supercategory='object', id=i + 1, name=name)
+        for i, name in enumerate(spec.classes)
+    ]
+    write_youtube_vis(root, splits, version='2021', categories=categories)
+
+
+def _write_ovis(root: str, splits: dict, spec: DatasetSpec) -> None:
+    """OVIS: the YouTube-VIS 2019 schema with frames in
+    ``<split>/<video>`` and the JSONs named ``annotations_<split>.json``."""
+    import os
+    _write_youtube_vis(root, splits, spec)
+    for split in ('train', 'valid'):
+        frames = osp.join(root, split, 'JPEGImages')
+        if not osp.isdir(frames):
+            continue
+        for video in os.listdir(frames):
+            shutil.move(osp.join(frames, video), osp.join(root, split))
+        os.rmdir(frames)
+        shutil.move(osp.join(root, f'{split}.json'),
+                    osp.join(root, f'annotations_{split}.json'))
+
+
 def _write_vspw(root: str, splits: dict, spec: DatasetSpec) -> None:
     from .toy_formats import write_vspw
     write_vspw(root, splits, classes=spec.classes)
@@ -223,6 +250,45 @@ def _write_triplets(root: str, splits: dict, spec: DatasetSpec) -> None:
     shutil.copy(
         osp.join(root, 'videos_train.txt'),
         osp.join(root, 'train_motion.txt'))
+
+
+def _write_imagenet_vid(root: str, splits: dict, spec: DatasetSpec) -> None:
+    """ImageNet VID with the real categories; the configs train on the
+    VID + DET JSON, here the VID one under that name."""
+    from .toy_formats.imagenet_vid import write_imagenet_vid
+    categories = [
+        dict(id=i + 1, name=name, encode_name=name)
+        for i, name in enumerate(spec.classes)
+    ]
+    write_imagenet_vid(root, splits, categories=categories)
+    ann = osp.join(root, 'annotations')
+    shutil.copy(
+        osp.join(ann, 'imagenet_vid_train.json'),
+        osp.join(ann, 'imagenet_vid_det_train.json'))
+
+
+#: The 30 ImageNet VID classes, in category-id order.
+IMAGENET_VID_CLASSES = (
+    'airplane', 'antelope', 'bear', 'bicycle', 'bird', 'bus', 'car', 'cattle',
+    'dog', 'domestic_cat', 'elephant', 'fox', 'giant_panda', 'hamster',
+    'horse', 'lion', 'lizard', 'monkey', 'motorcycle', 'rabbit', 'red_panda',
+    'sheep', 'snake', 'squirrel', 'tiger', 'train', 'turtle', 'watercraft',
+    'whale', 'zebra')
+
+
+def _imagenet_vid_spec() -> DatasetSpec:
+    """ImageNet VID: 1280x720 frames (the most common size), resized to at
+    most 1000x600 (TransVOD: 1000x563), clips of 1 (single-frame stage)
+    or 15 frames (TransVOD: 14 references)."""
+    classes = IMAGENET_VID_CLASSES
+    return DatasetSpec(
+        name='ImageNet VID', frame_size=(720, 1280), classes=classes,
+        thing_ids=tuple(range(len(classes))),
+        class_map=dict(
+            _ids(classes, dict(car='car', person='monkey', ball='zebra')),
+            road=TOY_IGNORE, sky=TOY_IGNORE, building=TOY_IGNORE),
+        train_input=InputSpec('fixed', (563, 1000)), clip_frames=(1, 15),
+        num_frames=16, val_num_frames=1, write=_write_imagenet_vid)
 
 
 # ----------------------------------------------------------------- specs
@@ -261,7 +327,8 @@ def dataset_specs() -> Dict[str, DatasetSpec]:
             # bicycle is stuff in KITTI-STEP: the highest id on every frame
             class_map=_ids(cs, dict(cs_map, building='bicycle', ball='car')),
             train_input=InputSpec('crop', (384, 1248), scale=(1248, 384)),
-            clip_frames=2, pred_fields=video_preds, write=_write_kitti_step),
+            clip_frames=(2, 4), pred_fields=video_preds,
+            write=_write_kitti_step),
         CityscapesVPSDataset=DatasetSpec(
             name='Cityscapes-VPS', frame_size=(1024, 2048), classes=cs,
             thing_ids=tuple(range(11, 19)), class_map=_ids(cs, cs_map),
@@ -273,18 +340,50 @@ def dataset_specs() -> Dict[str, DatasetSpec]:
             classes=tuple(VIPSEG_CLASSES), thing_ids=tuple(VIPSEG_THING_IDS),
             class_map=_ids(VIPSEG_CLASSES, dict(cs_map, ball='train')),
             train_input=InputSpec('crop', (736, 736), scale=(1280, 720)),
-            clip_frames=2, pred_fields=video_preds, write=_write_vipseg),
+            clip_frames=(2, 4), pred_fields=video_preds, write=_write_vipseg),
         VSPWDataset=DatasetSpec(
             name='VSPW', frame_size=(480, 853),
             classes=tuple(f'vspw_{i:03d}' for i in range(124)),
             class_map=dict(road=0, building=30, sky=123, car=60, person=61,
                            ball=70),
             train_input=InputSpec('crop', (480, 480), scale=(853, 480)),
-            clip_frames=2, pred_fields=('pred_sem_seg', ),
+            clip_frames=(2, 4), pred_fields=('pred_sem_seg', ),
             write=_write_vspw),
         **_image_and_clip_specs(cs, cs_map, CityscapesDataset,
                                 PascalVOCDataset, YTVIS_2019_CLASSES))
+    specs.update(_more_vis_specs(specs['YouTubeVISDataset/2019']))
+    specs['ImageNetVIDDataset'] = _imagenet_vid_spec()
     return specs
+
+
+OVIS_CLASSES = ('Person', 'Bird', 'Cat', 'Dog', 'Horse', 'Sheep', 'Cow',
+                'Elephant', 'Bear', 'Zebra', 'Giraffe', 'Poultry',
+                'Giant_panda', 'Lizard', 'Parrot', 'Monkey', 'Rabbit',
+                'Tiger', 'Fish', 'Turtle', 'Bicycle', 'Motorcycle',
+                'Airplane', 'Boat', 'Vehicle')
+
+
+def _more_vis_specs(ytvis19: DatasetSpec) -> Dict[str, DatasetSpec]:
+    """YouTube-VIS 2021 and OVIS (classes from its JSON, no version), as
+    YouTube-VIS 2019 but for the classes and the layout."""
+    from mmvidseg.datasets.youtube_vis import YTVIS_2021_CLASSES
+    ignore = TOY_IGNORE
+    walls = dict(road=ignore, sky=ignore, building=ignore)
+    return {
+        'YouTubeVISDataset/2021': replace(
+            ytvis19, name='YouTube-VIS 2021',
+            classes=tuple(YTVIS_2021_CLASSES),
+            thing_ids=tuple(range(len(YTVIS_2021_CLASSES))),
+            class_map=dict(_ids(YTVIS_2021_CLASSES, dict(
+                car='car', person='person', ball='tennis_racket')), **walls),
+            write=_write_youtube_vis_2021),
+        'YouTubeVISDataset': replace(
+            ytvis19, name='OVIS', classes=OVIS_CLASSES,
+            thing_ids=tuple(range(len(OVIS_CLASSES))),
+            class_map=dict(_ids(OVIS_CLASSES, dict(
+                car='Vehicle', person='Person', ball='Bicycle')), **walls),
+            write=_write_ovis),
+    }
 
 
 def _image_and_clip_specs(cs, cs_map, cityscapes, voc,
@@ -513,16 +612,18 @@ def _scope(cfg: Config, what: str):
 def build_real_model(cfg: Config) -> torch.nn.Module:
     """The config's model at full size, on the CPU, without downloads.
 
-    The backbone's ``init_cfg`` is set to None (nothing is downloaded; the
-    parameter count does not change) and SyncBN becomes BN (no process
-    group on the CPU; same parameters). Weights are initialised.
+    The backbone's ``init_cfg`` (also a wrapped ``detector``'s) is set to
+    None (nothing is downloaded; the parameter count does not change) and
+    SyncBN becomes BN (no process group on the CPU; same parameters).
+    Weights are initialised.
     """
     from mmengine.model import revert_sync_batchnorm
 
     from mmvidseg.registry import MODELS
     model_cfg = copy.deepcopy(cfg.model)
-    if model_cfg.get('backbone') is not None:
-        model_cfg.backbone.init_cfg = None
+    for holder in (model_cfg, model_cfg.get('detector')):
+        if holder is not None and holder.get('backbone') is not None:
+            holder.backbone.init_cfg = None
     with _scope(cfg, 'building the model'):
         model = revert_sync_batchnorm(MODELS.build(model_cfg))
         model.init_weights()
@@ -796,10 +897,13 @@ def check_train_pipeline(name: str, cfg: Config, spec: DatasetSpec,
             raise ConfigCheckError(
                 f'{name}: the toy frames are {_fmt(r["ori_shape"])}, not '
                 f'the {_fmt(spec.frame_size)} of {spec.name}')
-        if r['frames'] != spec.clip_frames:
+        lengths = spec.clip_frames if isinstance(
+            spec.clip_frames, tuple) else (spec.clip_frames, )
+        if r['frames'] not in lengths:
             raise ConfigCheckError(
                 f'{name}: training samples have {r["frames"]} frames, the '
-                f'{spec.name} recipe uses {spec.clip_frames}')
+                f'{spec.name} recipes use '
+                f'{" or ".join(str(n) for n in lengths)}')
         _check_labels(name, r['seed'], r['labels'], num_classes)
     if num_classes is not None and not any(
             (r['labels'] != IGNORE_INDEX).any() for r in records):

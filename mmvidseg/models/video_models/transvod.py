@@ -50,6 +50,11 @@ class FrameDetector(BaseVideoModel):
         detector['data_preprocessor'] = None
         self.detector = MODELS.build(detector)
 
+    @property
+    def num_classes(self) -> int:
+        """Classes of the detector's head."""
+        return self.detector.bbox_head.num_classes
+
     def loss(self, inputs: Tensor, data_samples: list) -> Dict[str, Tensor]:
         """Detection losses on every frame of the clips."""
         frames, samples = self.to_frames(inputs, data_samples, True)

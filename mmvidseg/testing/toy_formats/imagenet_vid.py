@@ -1,6 +1,7 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 import os
 import os.path as osp
+from typing import Optional
 from xml.etree import ElementTree as ET
 
 import numpy as np
@@ -54,15 +55,27 @@ def _occluded(video: ToyVideo, t: int, track: int) -> bool:
     return any(near)
 
 
-def _frame_objects(video: ToyVideo, t: int) -> list:
-    """The XML ``<object>`` fields of the things visible in frame t."""
+def _toy_labels() -> dict:
+    """``{'wnid': {label: WordNet id}, 'cat': {label: category id}}`` of
+    the toy thing classes."""
+    return dict(
+        wnid={
+            TOY_CLASSES.index(name): wnid
+            for name, wnid in TOY_VID_WNIDS.items()
+        },
+        cat=dict(THING_CATEGORY_IDS))
+
+
+def _frame_objects(video: ToyVideo, t: int, labels: dict) -> list:
+    """The XML ``<object>`` fields of the things visible in frame t
+    (``labels``: see :func:`_toy_labels`)."""
     objects = []
     for track in video.visible_tracks(t):
         x1, y1, x2, y2 = (int(v) for v in video.box(t, track))
         objects.append(
             dict(
                 trackid=track - 1,
-                name=TOY_VID_WNIDS[TOY_CLASSES[video.track_label(track)]],
+                name=labels['wnid'][video.track_label(track)],
                 xmin=x1,
                 ymin=y1,
                 xmax=x2 - 1,  # ILSVRC boxes are inclusive
@@ -113,7 +126,8 @@ def _list_entry(split: str, videos: list, vid_id: int) -> tuple:
 
 
 def _frame_annotations(coco: dict, instance_ids: dict, video: ToyVideo,
-                       vid_id: int, img_id: int, objects: list) -> None:
+                       vid_id: int, img_id: int, objects: list,
+                       labels: dict) -> None:
     """Append the CocoVID annotations of one frame's ``objects`` to
     ``coco``; ``instance_ids`` numbers ``(video, track)`` pairs from 1 over
     the split by first appearance."""
@@ -128,7 +142,7 @@ def _frame_annotations(coco: dict, instance_ids: dict, video: ToyVideo,
                 id=len(coco['annotations']) + 1,
                 video_id=vid_id,
                 image_id=img_id,
-                category_id=THING_CATEGORY_IDS[video.track_label(track)],
+                category_id=labels['cat'][video.track_label(track)],
                 instance_id=instance_id,
                 bbox=[obj['xmin'], obj['ymin'], w, h],
                 area=w * h,
@@ -145,7 +159,8 @@ def _write_frame(root: str,
                  vid_id: int,
                  keys: list,
                  t: int,
-                 degrade: tuple = (None, None)) -> None:
+                 degrade: tuple = (None, None),
+                 labels: Optional[dict] = None) -> None:
     """Write frame t's JPEG and XML and add it to ``coco`` (see
     :func:`_frame_annotations` for ``instance_ids``); ``degrade`` is
     ``(kind or None, rng)``: the JPEG is degraded, the annotations are the
@@ -165,8 +180,10 @@ def _write_frame(root: str,
             frame_id=t,
             video_id=vid_id,
             is_vid_train_frame=t in keys))
-    objects = _frame_objects(video, t)
-    _frame_annotations(coco, instance_ids, video, vid_id, img_id, objects)
+    labels = labels or _toy_labels()
+    objects = _frame_objects(video, t, labels)
+    _frame_annotations(coco, instance_ids, video, vid_id, img_id, objects,
+                       labels)
     xml_path = osp.join(root, 'Annotations', 'VID', f'{rel}/{t:06d}.xml')
     os.makedirs(osp.dirname(xml_path), exist_ok=True)
     with open(xml_path, 'w') as f:
@@ -184,7 +201,8 @@ def _plan(video: ToyVideo, degrade: float, rng) -> list:
 def write_imagenet_vid(root: str,
                        splits: SplitVideos,
                        degrade: float = 0.0,
-                       degrade_seed: int = 0) -> str:
+                       degrade_seed: int = 0,
+                       categories: Optional[list] = None) -> str:
     """ImageNet VID: ILSVRC frames and XML, and mmtracking's CocoVID JSON.
 
     Layout (splits ``train`` and ``val``)::
@@ -226,18 +244,24 @@ def write_imagenet_vid(root: str,
         splits (dict): ``{'train': videos, 'val': videos}``.
         degrade (float): Share of degraded frames per video (0 to 1).
         degrade_seed (int): Seed of the degradations. Defaults to 0.
+        categories (list, optional): ``categories`` of the JSON, one per
+            class id of the videos (``id``, ``name``, ``encode_name``), for
+            videos relabelled to real classes. Defaults to the toy ones.
 
     Returns:
         str: ``root``.
     """
     if not 0 <= degrade <= 1:
         raise ValueError(f'degrade must be in [0, 1], got {degrade}')
+    labels = None if categories is None else dict(
+        wnid={i: c['encode_name'] for i, c in enumerate(categories)},
+        cat={i: c['id'] for i, c in enumerate(categories)})
     for split, videos in splits.items():
         if split not in ('train', 'val'):
             raise ValueError(f'ImageNet VID has splits "train" and "val", '
                              f'got {split!r}')
         coco = dict(
-            categories=imagenet_vid_categories(),
+            categories=categories or imagenet_vid_categories(),
             videos=[],
             images=[],
             annotations=[])
@@ -251,7 +275,7 @@ def write_imagenet_vid(root: str,
                 [degrade_seed, split == 'val', vid_id])
             for t, kind in enumerate(_plan(video, degrade, rng)):
                 _write_frame(root, coco, instance_ids, rel, video, vid_id,
-                             keys, t, (kind, rng))
+                             keys, t, (kind, rng), labels)
         list_name = 'VID_train_15frames.txt' if split == 'train' \
             else 'VID_val_videos.txt'
         os.makedirs(osp.join(root, 'Lists'), exist_ok=True)
