@@ -26,7 +26,8 @@ class TubeLink(BaseVideoModel):
     """Tube-Link: near-online universal video segmentation (Li et al.,
     ICCV 2023) on mmdet's Mask2Former parts.
 
-    A clip of T frames is cut into T / ``tube_size`` tubes. A backbone and
+    A training clip of T frames is cut into T / ``tube_size`` tubes (one
+    tube when T <= ``tube_size``). A backbone and
     a :class:`~mmvidseg.models.heads.TubeMask2FormerHead` (mmdet's
     ``MSDeformAttnPixelDecoder``, a 3D sine positional encoding and the
     masked-attention decoder over the keys of all frames of a tube) give,
@@ -46,9 +47,10 @@ class TubeLink(BaseVideoModel):
       reference tubes; positives are queries assigned to the same track in
       both tubes (assignment on the last decoder layer).
 
-    Inference is near-online: a video is cut into tubes of ``tube_size``
-    frames (consecutive tubes overlap by ``test_cfg.overlap`` frames; an
-    overlapped frame keeps the prediction of the earlier tube). VPS: each
+    Inference is near-online: a video is cut into tubes of
+    ``test_cfg.tube_size`` frames (``tube_size`` by default); consecutive
+    tubes overlap by ``test_cfg.overlap`` frames, an overlapped frame keeps
+    the prediction of the earlier tube. VPS: each
     tube's queries are merged into panoptic segments jointly over its
     frames and the thing segments are tracked from tube to tube by
     ``tracker`` (a :class:`KernelQuasiDenseTracker` on the query
@@ -73,8 +75,8 @@ class TubeLink(BaseVideoModel):
         thing_classes (Sequence[int]): Dataset ids of the thing classes
             (all classes for VIS, none for VSS).
         task (str): ``'vps'``, ``'vss'`` or ``'vis'``. Defaults to 'vps'.
-        tube_size (int): Frames of a tube. Training clips must hold a
-            multiple of it. Defaults to 2.
+        tube_size (int): Frames of a training tube. Training clips longer
+            than a tube must hold a multiple of it. Defaults to 2.
         with_link (bool): Build and use the cross-tube link. Defaults to
             True.
         link_cfg (dict, optional): :class:`QueryLink` ``num_heads`` and
@@ -88,7 +90,8 @@ class TubeLink(BaseVideoModel):
             per-tube segment numbers.
         mask_target_stride (int): Stride of the training mask targets (the
             losses are point-sampled). Defaults to 4.
-        test_cfg (dict, optional): ``overlap`` (0), ``object_mask_thr``
+        test_cfg (dict, optional): ``tube_size`` (frames of a test tube;
+            None: ``tube_size``), ``overlap`` (0), ``object_mask_thr``
             (0.8), ``iou_thr`` (0.8), ``max_per_video`` (VIS, 10).
         data_preprocessor (dict, optional): Usually
             ``VideoDataPreprocessor``.
@@ -145,11 +148,17 @@ class TubeLink(BaseVideoModel):
             if tracker and task == 'vps' else None
         self.mask_target_stride = mask_target_stride
         self.test_cfg = dict(
-            overlap=0, object_mask_thr=0.8, iou_thr=0.8, max_per_video=10)
+            tube_size=None,
+            overlap=0,
+            object_mask_thr=0.8,
+            iou_thr=0.8,
+            max_per_video=10)
         self.test_cfg.update(test_cfg or {})
-        if not 0 <= self.test_cfg['overlap'] < self.tube_size:
-            raise ValueError('test_cfg.overlap must be in [0, tube_size), '
-                             f'got {self.test_cfg["overlap"]}')
+        self.test_tube_size = int(self.test_cfg['tube_size'] or tube_size)
+        if not 0 <= self.test_cfg['overlap'] < self.test_tube_size:
+            raise ValueError('test_cfg.overlap must be in [0, test tube '
+                             f'size {self.test_tube_size}), got '
+                             f'{self.test_cfg["overlap"]}')
         self._prev_queries: Optional[Tensor] = None
         self._tube_index = 0
 
@@ -239,7 +248,7 @@ class TubeLink(BaseVideoModel):
 
     def loss(self, inputs: Tensor, data_samples: list) -> Dict[str, Tensor]:
         """Losses of a batch of clips of T frames (T a multiple of
-        ``tube_size``).
+        ``tube_size``, or at most ``tube_size``: one tube).
 
         Returns:
             dict: ``loss_cls``/``loss_mask``/``loss_dice`` and ``d{i}.*``
@@ -250,14 +259,13 @@ class TubeLink(BaseVideoModel):
         frames, samples = self.to_frames(
             inputs, data_samples, need_samples=True)
         num_frames = inputs.size(1) if inputs.dim() == 5 else 1
-        if num_frames % self.tube_size:
+        size = min(self.tube_size, num_frames)
+        if num_frames % size:
             raise ValueError(f'training clips of {num_frames} frames cannot '
-                             f'be cut into tubes of {self.tube_size}')
-        per_clip = num_frames // self.tube_size
-        cls_preds, mask_preds, queries = self._segment(frames,
-                                                       self.tube_size)
-        tubes = self._tube_targets(samples, frames.shape[-2:],
-                                   self.tube_size)
+                             f'be cut into tubes of {size}')
+        per_clip = num_frames // size
+        cls_preds, mask_preds, queries = self._segment(frames, size)
+        tubes = self._tube_targets(samples, frames.shape[-2:], size)
         keys = list(range(0, len(tubes), per_clip))
         refs = [i for i in range(len(tubes)) if i % per_clip]
         head = self.panoptic_head
@@ -331,13 +339,14 @@ class TubeLink(BaseVideoModel):
     # inference
     # ------------------------------------------------------------------
     def _tube_spans(self, num_frames: int) -> List[Tuple[int, int]]:
-        """(start, end) frames of the test tubes of a clip: ``tube_size``
-        frames, consecutive tubes overlapping by ``test_cfg.overlap``; the
-        last tube may be shorter."""
-        step = self.tube_size - self.test_cfg['overlap']
+        """(start, end) frames of the test tubes of a clip: tubes of
+        ``test_tube_size`` frames, consecutive tubes overlapping by
+        ``test_cfg.overlap``; the last tube may be shorter."""
+        size = self.test_tube_size
+        step = size - self.test_cfg['overlap']
         spans, start = [], 0
         while True:
-            end = min(start + self.tube_size, num_frames)
+            end = min(start + size, num_frames)
             spans.append((start, end))
             if end >= num_frames:
                 return spans

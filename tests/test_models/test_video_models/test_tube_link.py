@@ -135,8 +135,9 @@ def test_loss_finite_and_backward(knet, link, embed):
         assert model.fc_embed.weight.grad is not None
 
 
-def test_one_tube_per_clip_has_no_reference_losses(knet):
-    model = build(tube_size=4)
+@pytest.mark.parametrize('size', [4, 5])
+def test_one_tube_per_clip_has_no_reference_losses(knet, size):
+    model = build(tube_size=size)
     losses = model.loss(*_batch(knet))
     assert 'loss_cls' in losses and 'ref_loss_cls' not in losses
     assert 'loss_track' not in losses
@@ -175,6 +176,8 @@ def test_head_splits_frames_into_tubes():
 def test_tube_spans(size, overlap, spans):
     model = build(tube_size=size, test_cfg=dict(overlap=overlap))
     assert model._tube_spans(5) == spans
+    model = build(test_cfg=dict(tube_size=size, overlap=overlap))
+    assert model._tube_spans(5) == spans
 
 
 def _loose(**kw):
@@ -184,7 +187,7 @@ def _loose(**kw):
 
 @pytest.mark.parametrize('size,overlap', [(1, 0), (2, 0), (2, 1), (4, 0)])
 def test_predict_vps(knet, size, overlap):
-    model = build(tube_size=size, test_cfg=_loose(overlap=overlap)).eval()
+    model = build(test_cfg=_loose(tube_size=size, overlap=overlap)).eval()
     clip, sample = knet.toy_clip(5, [0, 1, 2, 3, 4])
     with torch.no_grad():
         out = model.predict(clip, [sample])

@@ -1,0 +1,19 @@
+# Tube-Link R50 on OVIS (25 classes): the VIS recipe of
+# _base_/tube-link_r50_vis.py (5-frame clips, 15k iterations; the official
+# OVIS file, ovis_r50_tb_link_2_5k_5k_10k, is named for a shorter schedule).
+_base_ = [
+    '../_base_/datasets/ovis.py', '../_base_/default_runtime.py',
+    './_base_/tube-link_r50_vis.py'
+]
+num_classes = 25
+model = dict(num_classes=num_classes, thing_classes=list(range(num_classes)))
+train_dataloader = dict(
+    batch_size=2, dataset=dict(pipeline=_base_.vis_train_pipeline))
+# whole videos per sample: the model cuts them into tubes
+val_dataloader = dict(sampler=dict(type='DefaultSampler', shuffle=False))
+test_dataloader = val_dataloader
+default_hooks = dict(
+    checkpoint=dict(
+        type='CheckpointHook', by_epoch=False, interval=5000,
+        max_keep_ckpts=3))
+log_processor = dict(by_epoch=False)
