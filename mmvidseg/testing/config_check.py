@@ -916,9 +916,17 @@ def check_train_pipeline(name: str, cfg: Config, spec: DatasetSpec,
 
 
 # ------------------------------------------------------ training / test
+def _backbone(model: torch.nn.Module) -> Optional[torch.nn.Module]:
+    """``model.backbone``, or a wrapped ``model.detector.backbone``."""
+    backbone = getattr(model, 'backbone', None)
+    if backbone is None and hasattr(model, 'detector'):
+        backbone = getattr(model.detector, 'backbone', None)
+    return backbone
+
+
 def _backbone_grads(model: torch.nn.Module) -> Dict[str, float]:
     """Gradient norm of every trainable backbone parameter with one."""
-    backbone = getattr(model, 'backbone', None)
+    backbone = _backbone(model)
     if backbone is None:
         return {}
     return {
@@ -967,7 +975,7 @@ def check_training_step(name: str, cfg: Config, model: torch.nn.Module,
     if not all(math.isfinite(g) for g in grads.values()):
         raise ConfigCheckError(f'{name}: non-finite backbone gradients')
     pname = max(grads, key=grads.get)
-    param = dict(model.backbone.named_parameters())[pname]
+    param = dict(_backbone(model).named_parameters())[pname]
     before = param.detach().clone()
     with _scope(cfg, 'the optimizer step'):
         optim_wrapper.step()
