@@ -190,7 +190,7 @@ def count(cfg: Config,
           shape: Sequence[int],
           num_frames: Optional[int],
           device: str,
-          max_frames: int = 8) -> dict:
+          max_frames: int = 32) -> dict:
     """Build ``cfg.model`` and count its parameters and FLOPs.
 
     The model runs on the input alone, or, when it refuses that, with one
@@ -198,7 +198,9 @@ def count(cfg: Config,
 
     Args:
         num_frames (int, optional): Clip length; None: the shortest of
-            1 .. ``max_frames`` that the model takes.
+            1 .. ``max_frames`` that the model takes (a model with
+            ``num_ref_frames`` is tried with key + reference frames
+            first).
 
     Returns:
         dict: ``params`` (int), ``flops`` (int, per clip), ``input_shape``
@@ -207,7 +209,11 @@ def count(cfg: Config,
     register_all_modules(init_default_scope=True)
     model = MODELS.build(cfg.model).to(device).eval()
     params = count_parameters(model)
-    lengths = [num_frames] if num_frames else range(1, max_frames + 1)
+    lengths = [num_frames] if num_frames else list(range(1, max_frames + 1))
+    refs = getattr(model, 'num_ref_frames', None)
+    if not num_frames and isinstance(refs, int):
+        # key + reference frames (TransVOD): try that length first
+        lengths = [refs + 1] + [t for t in lengths if t != refs + 1]
     errors = []
     for t in lengths:
         inputs = torch.randn(1, t, 3, *shape, device=device)
