@@ -55,6 +55,8 @@ class VOSReIDTracker(BaseModule):
         lost_area_ratio (float): An object counts as lost in a frame where
             its mask is smaller than this fraction of its first-frame
             area (0: only when it has no pixel). Defaults to 0.
+        backward (bool): Also propagate a re-started object backward in
+            time (as the paper). Defaults to True.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -68,6 +70,7 @@ class VOSReIDTracker(BaseModule):
                  crop_size: Sequence[int] = (64, 64),
                  min_size: int = 2,
                  lost_area_ratio: float = 0.0,
+                 backward: bool = True,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if (detector is None) == (proposal_file is None):
@@ -83,6 +86,7 @@ class VOSReIDTracker(BaseModule):
         self.crop_size = tuple(crop_size)
         self.min_size = min_size
         self.lost_area_ratio = lost_area_ratio
+        self.backward = backward
 
     # --------------------------------------------------------- candidates
     def _load_proposals(self) -> Dict:
@@ -187,7 +191,7 @@ class VOSReIDTracker(BaseModule):
         num_frames = labels.size(0)
         if t < num_frames - 1:
             model.propagate(video, t, num_frames - 1, labels, objects=[k])
-        if t > last_seen + 1:
+        if self.backward and t > last_seen + 1:
             model.propagate(video, t, last_seen + 1, labels, objects=[k])
         return True
 

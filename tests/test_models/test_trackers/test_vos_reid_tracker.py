@@ -88,6 +88,11 @@ def test_lost_object_is_restarted(tmp_path):
         assert (labels[t] == 2).sum() == 80  # object 2 untouched
     # backward to the frame after the last sighting (frame 1)
     assert all((labels[t] == 1).any() for t in range(2, 5))
+    # forward only
+    video, labels = _video()
+    tracker, model = _model(tmp_path, _candidates(), backward=False)
+    assert tracker.refine(model, video, [None] * T, labels) == [(5, 1)]
+    assert not (labels[2:5] == 1).any() and (labels[5:] == 1).any()
 
 
 def test_shrunk_object_counts_as_lost(tmp_path):
