@@ -288,7 +288,8 @@ def _imagenet_vid_spec() -> DatasetSpec:
             _ids(classes, dict(car='car', person='monkey', ball='zebra')),
             road=TOY_IGNORE, sky=TOY_IGNORE, building=TOY_IGNORE),
         train_input=InputSpec('fixed', (563, 1000)), clip_frames=(1, 15),
-        num_frames=16, val_num_frames=1, write=_write_imagenet_vid)
+        num_frames=16, val_num_frames=1, pred_fields=('pred_instances', ),
+        write=_write_imagenet_vid)
 
 
 # ----------------------------------------------------------------- specs
@@ -997,6 +998,25 @@ def _spatial_size(value) -> Optional[Tuple[int, int]]:
     return None if shape is None else tuple(int(s) for s in shape[-2:])
 
 
+def _box_frame_size(value, size: Tuple[int, int]) -> Optional[tuple]:
+    """For box-only predictions (an InstanceData with ``bboxes`` and no
+    ``masks``): ``size`` if every box lies in a frame of that (h, w), else
+    the (h, w) the boxes reach; None for other predictions. Boxes carry
+    no frame size, so this only catches boxes left at another scale when
+    they leave the frame."""
+    if value is None or not hasattr(value, 'bboxes') or \
+            hasattr(value, 'masks'):
+        return None
+    boxes = value.bboxes
+    if len(boxes) == 0:
+        return size
+    reach = (int(math.ceil(float(boxes[:, 3].max()))),
+             int(math.ceil(float(boxes[:, 2].max()))))
+    inside = float(boxes.min()) >= -1 and reach[0] <= size[0] + 1 and \
+        reach[1] <= size[1] + 1
+    return size if inside else reach
+
+
 def check_test_step(name: str, cfg: Config, spec: DatasetSpec,
                     model: torch.nn.Module) -> Dict[str, Tuple[int, int]]:
     """One ``model.test_step`` on the first sample of the val dataset.
@@ -1023,7 +1043,11 @@ def check_test_step(name: str, cfg: Config, spec: DatasetSpec,
     frames = [f for out in outputs for f in _frames(out)]
     sizes = {}
     for key in spec.pred_fields:
-        found = {_spatial_size(f.get(key)) for f in frames if key in f}
+        found = {
+            _box_frame_size(f.get(key), spec.val_size)
+            or _spatial_size(f.get(key))
+            for f in frames if key in f
+        }
         if not found:
             raise ConfigCheckError(f'{name}: the test step wrote no {key}')
         if found != {spec.val_size}:
