@@ -198,9 +198,17 @@ def _plan(video: ToyVideo, degrade: float, rng) -> list:
     return [None] * video.num_frames
 
 
-def write_imagenet_vid(root: str,
-                       splits: SplitVideos,
-                       degrade: float = 0.0,
+def _category_labels(categories: Optional[list]) -> Optional[dict]:
+    """:func:`_toy_labels` of ``categories`` (one per class id), or None
+    (the toy classes)."""
+    if categories is None:
+        return None
+    return dict(
+        wnid={i: c['encode_name'] for i, c in enumerate(categories)},
+        cat={i: c['id'] for i, c in enumerate(categories)})
+
+
+def write_imagenet_vid(root: str, splits: SplitVideos, degrade: float = 0.0,
                        degrade_seed: int = 0,
                        categories: Optional[list] = None) -> str:
     """ImageNet VID: ILSVRC frames and XML, and mmtracking's CocoVID JSON.
@@ -240,22 +248,18 @@ def write_imagenet_vid(root: str,
     the clean frames'. ``degrade=0``: the clean output, byte for byte.
 
     Args:
-        root (str): Output folder.
-        splits (dict): ``{'train': videos, 'val': videos}``.
+        root (str): Output folder; ``splits``: ``{'train': videos, ...}``.
         degrade (float): Share of degraded frames per video (0 to 1).
         degrade_seed (int): Seed of the degradations. Defaults to 0.
-        categories (list, optional): ``categories`` of the JSON, one per
-            class id of the videos (``id``, ``name``, ``encode_name``), for
-            videos relabelled to real classes. Defaults to the toy ones.
+        categories (list, optional): The JSON's ``categories``, one per
+            class id of the (relabelled) videos. Defaults to the toy ones.
 
     Returns:
         str: ``root``.
     """
     if not 0 <= degrade <= 1:
         raise ValueError(f'degrade must be in [0, 1], got {degrade}')
-    labels = None if categories is None else dict(
-        wnid={i: c['encode_name'] for i, c in enumerate(categories)},
-        cat={i: c['id'] for i, c in enumerate(categories)})
+    labels = _category_labels(categories)
     for split, videos in splits.items():
         if split not in ('train', 'val'):
             raise ValueError(f'ImageNet VID has splits "train" and "val", '
