@@ -29,6 +29,24 @@ CONFIG_DIR = osp.join(ROOT, 'configs')
 CONFIGS = non_toy_configs(CONFIG_DIR)
 KITTI = osp.join(CONFIG_DIR, 'video_knet',
                  'video-knet_r50_8xb1-24e_kitti-step.py')
+#: Configs whose real-size training iteration does not fit a CI CPU: the
+#: fast checks above still run them at their real size; the iteration
+#: needs a GPU (what was measured on the 2-core, 24 GiB CI machine).
+_TUBE_LINK_CPU = ('Tube-Link R50: 4-5 frame clips through the 6-layer '
+                  'deformable pixel decoder and 9 masked-attention layers; '
+                  'the VIPSeg config (736x736) was killed at 11.1 GB after '
+                  '13 minutes on the CPU')
+TOO_LARGE_FOR_CPU = {
+    'tube_link/tube-link_r50_16xb1-12e_vspw.py': _TUBE_LINK_CPU,
+    'tube_link/tube-link_r50_16xb1-8e_kitti-step.py': _TUBE_LINK_CPU,
+    'tube_link/tube-link_r50_16xb1-8e_vipseg.py': _TUBE_LINK_CPU,
+    'tube_link/tube-link_r50_16xb2-15k_ovis.py': _TUBE_LINK_CPU,
+    'tube_link/tube-link_r50_16xb2-15k_youtube-vis-2019.py': _TUBE_LINK_CPU,
+    'tube_link/tube-link_r50_16xb2-15k_youtube-vis-2021.py': _TUBE_LINK_CPU,
+    'transvod/transvod_r50-dc5_8xb1-7e_imagenet-vid.py':
+    'TransVOD R50: 15 frames of 563x1000 per iteration; stopped after 10 '
+    'minutes at 14.6 GB on the CPU',
+}
 
 
 def _name(path: str) -> str:
@@ -205,11 +223,17 @@ def test_readme_count_mismatch_prints_the_measured_count(tmp_path):
 
 
 # ------------------------------------------------------------- slow
+def test_too_large_for_cpu_names_existing_configs():
+    assert set(TOO_LARGE_FOR_CPU) <= {_name(p) for p in CONFIGS}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize('path', CONFIGS, ids=_name)
 def test_one_training_iteration_at_real_size(path, real_size_data, tmp_path):
     """The real model: one iteration (batch 1, the largest seeded input),
     finite losses, backbone gradients, an optimiser step; then one test
     step with predictions at the real frame size."""
+    if _name(path) in TOO_LARGE_FOR_CPU:
+        pytest.skip(f'{_name(path)}: {TOO_LARGE_FOR_CPU[_name(path)]}')
     report = _check(path, real_size_data, tmp_path, params=False)
     assert report['losses'] and report['pred_sizes']
