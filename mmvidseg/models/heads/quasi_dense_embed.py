@@ -2,7 +2,7 @@
 """Quasi-dense association embeddings of kernels / queries, shared by
 Video K-Net (kernels of a key and a reference frame) and Tube-Link (queries
 of a key and a reference tube)."""
-from typing import Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch.nn as nn
 import torch.nn.functional as F
@@ -71,3 +71,34 @@ def quasi_dense_embed_loss(
             ref_embeds, dim=1).t()
         loss_aux = embed_head.loss_track_aux(cos, targets.clone())
     return loss_track, loss_aux
+
+
+def quasi_dense_embed_losses(embed_head: nn.Module,
+                             pairs: List[Tuple[Tensor, Tensor, Tensor,
+                                               Tensor]],
+                             zero: Tensor) -> Dict[str, Tensor]:
+    """:func:`quasi_dense_embed_loss` of each clip, averaged over the clips.
+
+    Args:
+        embed_head (nn.Module): mmdet's ``QuasiDenseEmbedHead``.
+        pairs (list[tuple]): One ``(key_embeds (K, D), key_ids (K,),
+            ref_embeds (R, D), ref_ids (R,))`` per clip.
+        zero (Tensor): A zero scalar in the graph (e.g. ``kernels.sum() *
+            0``), the loss of a clip with no pair.
+
+    Returns:
+        dict[str, Tensor]: ``loss_track`` (and ``loss_track_aux``).
+    """
+    loss_track = loss_aux = zero
+    for key_embeds, key_ids, ref_embeds, ref_ids in pairs:
+        pair = quasi_dense_embed_loss(embed_head, key_embeds, key_ids,
+                                      ref_embeds, ref_ids)
+        if pair is None:
+            continue
+        loss_track = loss_track + pair[0]
+        if pair[1] is not None:
+            loss_aux = loss_aux + pair[1]
+    losses = dict(loss_track=loss_track / len(pairs))
+    if embed_head.loss_track_aux is not None:
+        losses['loss_track_aux'] = loss_aux / len(pairs)
+    return losses

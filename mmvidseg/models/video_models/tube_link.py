@@ -14,7 +14,7 @@ from torch import Tensor
 from mmvidseg.registry import MODELS
 from mmvidseg.structures import IGNORE_INDEX, LABEL_DIVISOR, VOID_PANOPTIC
 from ..heads.kernel_targets import frame_targets
-from ..heads.quasi_dense_embed import build_embed_fcs, quasi_dense_embed_loss
+from ..heads.quasi_dense_embed import build_embed_fcs, quasi_dense_embed_losses
 from ..heads.tube_mask2former_head import tube_targets
 from ..layers import QueryLink
 from ..utils import logits_to_original, query_panoptic_merge
@@ -307,11 +307,8 @@ class TubeLink(BaseVideoModel):
             dict[str, Tensor]: ``loss_track`` (and ``loss_track_aux``),
             averaged over the clips.
         """
-        loss_track = queries.sum() * 0
-        loss_aux = queries.sum() * 0
-        num_clips = len(tubes) // per_clip
-        for b in range(num_clips):
-            k = b * per_clip
+        pairs = []
+        for k in range(0, len(tubes) // per_clip * per_clip, per_clip):
             key = queries[k:k + 1]
             if self.link is not None:
                 key = self.link(key, queries[k + 1:k + 2])
@@ -321,19 +318,10 @@ class TubeLink(BaseVideoModel):
                 r_inds, r_ids = self._positive_things(matches[r], tubes[r])
                 ref_embeds.append(self.embed(queries[r, r_inds]))
                 ref_ids.append(r_ids)
-            pair = quasi_dense_embed_loss(self.embed_head,
-                                          self.embed(key[0, inds]), key_ids,
-                                          torch.cat(ref_embeds),
-                                          torch.cat(ref_ids))
-            if pair is None:
-                continue
-            loss_track = loss_track + pair[0]
-            if pair[1] is not None:
-                loss_aux = loss_aux + pair[1]
-        losses = dict(loss_track=loss_track / num_clips)
-        if self.embed_head.loss_track_aux is not None:
-            losses['loss_track_aux'] = loss_aux / num_clips
-        return losses
+            pairs.append((self.embed(key[0, inds]), key_ids,
+                          torch.cat(ref_embeds), torch.cat(ref_ids)))
+        return quasi_dense_embed_losses(self.embed_head, pairs,
+                                        queries.sum() * 0)
 
     # ------------------------------------------------------------------
     # inference

@@ -3,7 +3,6 @@ import copy
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
-import torch.nn.functional as F
 from mmdet.models.task_modules.samplers import SamplingResult
 from mmdet.models.utils import multi_apply
 from mmdet.utils import ConfigType, InstanceList, OptConfigType, OptMultiConfig
@@ -13,8 +12,9 @@ from torch import Tensor
 from mmvidseg.registry import MODELS
 from mmvidseg.structures import IGNORE_INDEX, LABEL_DIVISOR, VOID_PANOPTIC
 from ..heads.kernel_targets import clip_targets, frame_targets
-from ..heads.quasi_dense_embed import build_embed_fcs, quasi_dense_embed_loss
-from ..utils import key_frame_indices, panoptic_merge, semantic_argmax
+from ..heads.quasi_dense_embed import build_embed_fcs, quasi_dense_embed_losses
+from ..utils import (key_frame_indices, logits_to_original, panoptic_merge,
+                     semantic_argmax)
 from .base import BaseVideoModel
 
 
@@ -121,8 +121,8 @@ class VideoKNet(BaseVideoModel):
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        thing_classes = self._check_classes(task, num_classes,
-                                            thing_classes, clip_head)
+        thing_classes = self._check_classes(task, num_classes, thing_classes,
+                                            clip_head)
         self.task = task
         self._set_label_maps(num_classes, thing_classes)
         nt, ns = self.num_thing_classes, self.num_stuff_classes
@@ -300,8 +300,7 @@ class VideoKNet(BaseVideoModel):
             results = self.iter_head(init['x_feats'], init['kernels'],
                                      init['mask_preds'])
             losses.update(
-                self.iter_head.loss_by_feat(results, init['mask_preds'],
-                                            gts))
+                self.iter_head.loss_by_feat(results, init['mask_preds'], gts))
             if self.task == 'vis' and num_frames > 1:
                 losses.update(
                     self._clip_loss(init['x_feats'], results[-1], gts,
@@ -312,16 +311,14 @@ class VideoKNet(BaseVideoModel):
         if len(keys) != len(data_samples):
             raise ValueError('Video K-Net trains on clips with exactly one '
                              'key frame each (key_frames_inds metainfo)')
-        refs = [
-            i for i in range(len(frame_samples)) if i not in set(keys)
-        ]
+        refs = [i for i in range(len(frame_samples)) if i not in set(keys)]
         losses = self._rpn_loss(init, gts, gt_sem_segs, keys)
         ref_rpn = self._rpn_loss(init, gts, gt_sem_segs, refs)
         losses.update({f'ref_{k}': v for k, v in ref_rpn.items()})
 
-        ref_results = self.iter_head(
-            init['x_feats'][refs], init['kernels'][refs],
-            init['mask_preds'][refs])
+        ref_results = self.iter_head(init['x_feats'][refs],
+                                     init['kernels'][refs],
+                                     init['mask_preds'][refs])
         ref_gts = [gts[i] for i in refs]
         ref_losses = self.iter_head.loss_by_feat(ref_results,
                                                  init['mask_preds'][refs],
@@ -334,12 +331,14 @@ class VideoKNet(BaseVideoModel):
         if self.iter_head.uses_previous:
             prev = ref_results[-1]['kernels'][::refs_per_clip]
         key_results = self.iter_head(
-            init['x_feats'][keys], init['kernels'][keys],
-            init['mask_preds'][keys], prev_kernels=prev)
+            init['x_feats'][keys],
+            init['kernels'][keys],
+            init['mask_preds'][keys],
+            prev_kernels=prev)
         key_gts = [gts[i] for i in keys]
         losses.update(
-            self.iter_head.loss_by_feat(key_results,
-                                        init['mask_preds'][keys], key_gts))
+            self.iter_head.loss_by_feat(key_results, init['mask_preds'][keys],
+                                        key_gts))
 
         if self.embed_head is not None:
             losses.update(
@@ -351,9 +350,10 @@ class VideoKNet(BaseVideoModel):
                   gt_sem_segs: List[PixelData],
                   inds: List[int]) -> Dict[str, Tensor]:
         """Initial-kernel losses (``loss_rpn_*``) of the frames ``inds``."""
-        return self.proposal_head.loss_by_feat(
-            init['mask_preds'][inds], init['seg_preds'][inds],
-            [gts[i] for i in inds], [gt_sem_segs[i] for i in inds])
+        return self.proposal_head.loss_by_feat(init['mask_preds'][inds],
+                                               init['seg_preds'][inds],
+                                               [gts[i] for i in inds],
+                                               [gt_sem_segs[i] for i in inds])
 
     def _matched_ids(self, sampling_result: SamplingResult,
                      gt_instances: InstanceData) -> Tensor:
@@ -394,10 +394,8 @@ class VideoKNet(BaseVideoModel):
                                                  ref_gts)[-1]
         key_kernels = key_last['track_kernels']
         ref_kernels = ref_last['kernels']
-        loss_track = key_kernels.sum() * 0
-        loss_aux = key_kernels.sum() * 0
-        num_clips = len(key_gts)
-        for b in range(num_clips):
+        pairs = []
+        for b in range(len(key_gts)):
             key_embeds = self.embed(key_kernels[b, key_matches[b].pos_inds])
             key_ids = self._matched_ids(key_matches[b], key_gts[b])
             ref_embeds, ref_ids = [], []
@@ -405,18 +403,9 @@ class VideoKNet(BaseVideoModel):
                 ref_embeds.append(
                     self.embed(ref_kernels[r, ref_matches[r].pos_inds]))
                 ref_ids.append(self._matched_ids(ref_matches[r], ref_gts[r]))
-            pair = quasi_dense_embed_loss(head, key_embeds, key_ids,
-                                          torch.cat(ref_embeds),
-                                          torch.cat(ref_ids))
-            if pair is None:
-                continue
-            loss_track = loss_track + pair[0]
-            if pair[1] is not None:
-                loss_aux = loss_aux + pair[1]
-        losses = dict(loss_track=loss_track / num_clips)
-        if head.loss_track_aux is not None:
-            losses['loss_track_aux'] = loss_aux / num_clips
-        return losses
+            pairs.append((key_embeds, key_ids, torch.cat(ref_embeds),
+                          torch.cat(ref_ids)))
+        return quasi_dense_embed_losses(head, pairs, key_kernels.sum() * 0)
 
     def _clip_inputs(self, x_feats: Tensor, last: Dict, num_clips: int,
                      num_frames: int) -> Tuple[Tensor, Tensor, Tensor]:
@@ -446,20 +435,6 @@ class VideoKNet(BaseVideoModel):
     # ------------------------------------------------------------------
     # inference
     # ------------------------------------------------------------------
-    def _to_original(self, logits: Tensor, meta: dict,
-                     pad_shape) -> Tensor:
-        """(K, h, w) logits -> (K, H0, W0) logits at the original size."""
-        logits = F.interpolate(
-            logits[None], tuple(pad_shape), mode='bilinear',
-            align_corners=False)
-        img_h, img_w = meta.get('img_shape', pad_shape)[:2]
-        logits = logits[..., :img_h, :img_w]
-        ori_h, ori_w = meta.get('ori_shape', (img_h, img_w))[:2]
-        if (ori_h, ori_w) != (img_h, img_w):
-            logits = F.interpolate(
-                logits, (ori_h, ori_w), mode='bilinear', align_corners=False)
-        return logits[0]
-
     def predict(self, inputs: Tensor, data_samples: list) -> list:
         """Predict every frame of the clips, online and in order.
 
@@ -479,22 +454,23 @@ class VideoKNet(BaseVideoModel):
         init = self._initial(frames)
         pad_shape = frames.shape[-2:]
         if self.task == 'vis':
-            self._predict_vis(init, frame_samples, len(frames) // num_frames,
-                              num_frames, pad_shape)
+            self._predict_vis(init, frame_samples,
+                              len(frames) // num_frames, num_frames, pad_shape)
             return data_samples
         for i, sample in enumerate(frame_samples):
             meta = sample.metainfo
             self.start_frame(meta)
             prev = self._prev_kernels if self.iter_head.uses_previous \
                 else None
-            last = self.iter_head(init['x_feats'][i:i + 1],
-                                  init['kernels'][i:i + 1],
-                                  init['mask_preds'][i:i + 1],
-                                  prev_kernels=prev)[-1]
+            last = self.iter_head(
+                init['x_feats'][i:i + 1],
+                init['kernels'][i:i + 1],
+                init['mask_preds'][i:i + 1],
+                prev_kernels=prev)[-1]
             self._prev_kernels = last['kernels']
             cls_probs = last['cls_scores'][0].sigmoid()
-            mask_probs = self._to_original(last['mask_preds'][0], meta,
-                                           pad_shape).sigmoid()
+            mask_probs = logits_to_original(last['mask_preds'][0], meta,
+                                            pad_shape).sigmoid()
             if self.task == 'vss':
                 sem = semantic_argmax(cls_probs, mask_probs,
                                       self.num_proposals,
@@ -504,8 +480,7 @@ class VideoKNet(BaseVideoModel):
                 continue
             thing_area = None
             if self.test_cfg['semantic_filter']:
-                seg = self._to_original(init['seg_preds'][i], meta,
-                                        pad_shape)
+                seg = logits_to_original(init['seg_preds'][i], meta, pad_shape)
                 thing_area = seg.argmax(0) < self.num_thing_classes
             self._panoptic_frame(sample, last, cls_probs, mask_probs,
                                  meta.get('frame_id', 0), thing_area)
@@ -536,9 +511,13 @@ class VideoKNet(BaseVideoModel):
         height, width = mask_probs.shape[-2:]
         device = mask_probs.device
         to_dataset = self.internal_to_dataset
-        pan = torch.full((height, width), VOID_PANOPTIC, dtype=torch.long,
+        pan = torch.full((height, width),
+                         VOID_PANOPTIC,
+                         dtype=torch.long,
                          device=device)
-        sem = torch.full((height, width), IGNORE_INDEX, dtype=torch.long,
+        sem = torch.full((height, width),
+                         IGNORE_INDEX,
+                         dtype=torch.long,
                          device=device)
         things = [s for s in segments if s['is_thing']]
         for seg in segments:
@@ -563,8 +542,7 @@ class VideoKNet(BaseVideoModel):
                 boxes=thing_boxes(masks, thing_area))
             # track ids count from 1; 0 marks an untracked thing. Ids must
             # stay below LABEL_DIVISOR: very long videos wrap around.
-            ids = torch.where(tracked >= 0,
-                              tracked % (LABEL_DIVISOR - 1) + 1,
+            ids = torch.where(tracked >= 0, tracked % (LABEL_DIVISOR - 1) + 1,
                               torch.zeros_like(tracked))
         out_masks, out_labels, out_scores, out_ids = [], [], [], []
         for seg, tid in zip(things, ids.tolist()):
@@ -587,8 +565,8 @@ class VideoKNet(BaseVideoModel):
         """Clip-level VIS: every clip is one whole video."""
         last = self.iter_head(init['x_feats'], init['kernels'],
                               init['mask_preds'])[-1]
-        x, kernels, masks = self._clip_inputs(init['x_feats'], last,
-                                              num_clips, num_frames)
+        x, kernels, masks = self._clip_inputs(init['x_feats'], last, num_clips,
+                                              num_frames)
         results = self.clip_head(x, kernels, masks)
         # classes of the last stage with a classifier, masks of the last
         cls_scores = [r for r in results
@@ -605,8 +583,8 @@ class VideoKNet(BaseVideoModel):
             classes = self.internal_to_dataset[labels]
             for t in range(num_frames):
                 sample = frame_samples[b * num_frames + t]
-                frame_masks = self._to_original(tubes[:, t], sample.metainfo,
-                                                pad_shape) > 0
+                frame_masks = logits_to_original(tubes[:, t], sample.metainfo,
+                                                 pad_shape) > 0
                 sample.pred_track_instances = InstanceData(
                     masks=frame_masks,
                     labels=classes,
@@ -614,8 +592,7 @@ class VideoKNet(BaseVideoModel):
                     instances_id=torch.arange(k, device=scores.device))
 
 
-def thing_boxes(masks: Tensor,
-                thing_area: Optional[Tensor] = None) -> Tensor:
+def thing_boxes(masks: Tensor, thing_area: Optional[Tensor] = None) -> Tensor:
     """Tracking boxes of (K, H, W) bool thing masks, as the official
     Video K-Net: ``(x1, y1, x2, y2)`` of the extreme pixels (no +1) of
     each mask restricted to ``thing_area`` (H, W) when given; a mask left
@@ -636,8 +613,8 @@ def thing_boxes(masks: Tensor,
     return boxes
 
 
-def _instances(masks: list, labels: list, scores: list, ids: list,
-               size, device) -> InstanceData:
+def _instances(masks: list, labels: list, scores: list, ids: list, size,
+               device) -> InstanceData:
     """``InstanceData`` of tracked things (possibly empty)."""
     if masks:
         return InstanceData(
