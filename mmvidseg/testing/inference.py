@@ -58,9 +58,18 @@ def read_video(path: str) -> List[np.ndarray]:
     return [frame.copy() for frame in mmcv.VideoReader(path)]
 
 
+#: Parameters that mmdet allocates uninitialised (``torch.Tensor(n, c)``)
+#: and only fills in ``init_weights()`` (Deformable DETR's level
+#: embedding): :func:`random_checkpoint` draws them from N(0, 1) as
+#: ``init_weights()`` does, else they hold whatever memory held (NaN
+#: boxes, at random).
+UNINITIALISED = ('level_embed', )
+
+
 def random_checkpoint(config: str, path: str, seed: int = 0) -> str:
     """Save the config's model, randomly initialised with ``seed``, as a
-    checkpoint (``state_dict`` and an empty ``meta``)."""
+    checkpoint (``state_dict`` and an empty ``meta``); see
+    :data:`UNINITIALISED`."""
     import torch
     from mmengine.config import Config
 
@@ -71,6 +80,9 @@ def random_checkpoint(config: str, path: str, seed: int = 0) -> str:
     # PyTorch's default initialisation (init_weights() would log every
     # parameter; a random model is all the tests need)
     model = MODELS.build(Config.fromfile(config).model)
+    for name, param in model.named_parameters():
+        if name.split('.')[-1] in UNINITIALISED:
+            torch.nn.init.normal_(param.data)
     torch.save({'state_dict': model.state_dict(), 'meta': {}}, path)
     return path
 
