@@ -278,8 +278,8 @@ IMAGENET_VID_CLASSES = (
 
 def _imagenet_vid_spec() -> DatasetSpec:
     """ImageNet VID: 1280x720 frames (the most common size), resized to at
-    most 1000x600 (TransVOD: 1000x563), clips of 1 (single-frame stage)
-    or 15 frames (TransVOD: 14 references)."""
+    most 1000x600 (TransVOD: 1000x563), clips of 1 (single-frame stage),
+    12 (TransVOD Lite) or 15 frames (TransVOD: 14 references)."""
     classes = IMAGENET_VID_CLASSES
     return DatasetSpec(
         name='ImageNet VID', frame_size=(720, 1280), classes=classes,
@@ -287,7 +287,8 @@ def _imagenet_vid_spec() -> DatasetSpec:
         class_map=dict(
             _ids(classes, dict(car='car', person='monkey', ball='zebra')),
             road=TOY_IGNORE, sky=TOY_IGNORE, building=TOY_IGNORE),
-        train_input=InputSpec('fixed', (563, 1000)), clip_frames=(1, 15),
+        train_input=InputSpec('fixed', (563, 1000)),
+        clip_frames=(1, 12, 15),
         num_frames=16, val_num_frames=1, pred_fields=('pred_instances', ),
         write=_write_imagenet_vid)
 

@@ -6,12 +6,13 @@ from .region_resnet import (conv_module_rows, conv_rows, linear_rows,
                             resnet_stem_forward, run_blocks, split_resnet)
 from .temporal_transformer import (TemporalDeformableEncoderLayer,
                                    TemporalQueryEncoderLayer,
-                                   select_topk_queries)
+                                   hard_query_mining, select_topk_queries)
 
 __all__ = [
     'PrecomputedFlow', 'QueryLink', 'RAFTFlowEstimator',
     'TemporalDeformableEncoderLayer', 'TemporalQueryEncoderLayer',
-    'conv_module_rows', 'conv_rows', 'linear_rows', 'norm_rows',
+    'conv_module_rows', 'conv_rows', 'hard_query_mining', 'linear_rows',
+    'norm_rows',
     'region_block_forward', 'resnet_stem_forward', 'run_blocks',
     'select_topk_queries', 'split_resnet'
 ]

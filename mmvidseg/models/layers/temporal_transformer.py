@@ -9,7 +9,10 @@
   attend to themselves, then to object queries selected from the
   reference frames;
 * :func:`select_topk_queries`: the coarse-to-fine selection of reference
-  queries by their best class score.
+  queries by their best class score;
+* :func:`hard_query_mining`: each frame's ``k`` queries of the best class
+  score, with their boxes (TransVOD Lite's and TransVOD++'s top-k query
+  filtering).
 """
 from typing import Optional
 
@@ -51,6 +54,40 @@ def select_topk_queries(queries: Tensor, scores: Tensor, k: int) -> Tensor:
     index = scores.reshape(num, -1).topk(k, dim=1)[1] // num_classes
     return queries.gather(
         1, index[..., None].expand(-1, -1, queries.size(-1)))
+
+
+def hard_query_mining(scores: Tensor, k: int, *tensors: Tensor) -> tuple:
+    """Keep each frame's ``k`` queries of the best class score.
+
+    Unlike :func:`select_topk_queries`, a query is kept at most once: the
+    queries are ranked by their best class score.
+
+    Args:
+        scores (Tensor): Class scores of shape (N, M, K).
+        k (int): Queries kept per frame, 1 <= k <= M.
+        *tensors (Tensor): Per-query tensors of shape (N, M, ...) (queries,
+            boxes) to gather.
+
+    Returns:
+        tuple: The kept indices (N, k), best first, then each of
+        ``tensors`` gathered to shape (N, k, ...).
+
+    Raises:
+        ValueError: ``k`` out of range or shapes that disagree.
+    """
+    if scores.dim() != 3 or not 1 <= k <= scores.size(1):
+        raise ValueError(f'hard_query_mining: scores (N, M, K) and k in [1, '
+                         f'M] expected, got {tuple(scores.shape)} and k={k}')
+    index = scores.max(-1)[0].topk(k, dim=1)[1]
+    picked = []
+    for x in tensors:
+        if x.shape[:2] != scores.shape[:2]:
+            raise ValueError(f'hard_query_mining: a tensor of shape '
+                             f'{tuple(x.shape)} does not match the scores '
+                             f'{tuple(scores.shape)}')
+        picked.append(
+            x.gather(1, index[..., None].expand(-1, -1, x.size(-1))))
+    return (index, *picked)
 
 
 class TemporalDeformableEncoderLayer(BaseModule):

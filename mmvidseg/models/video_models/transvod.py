@@ -29,7 +29,9 @@ class FrameDetector(BaseVideoModel):
     Clips (N, T, C, H, W) are flattened to frames, each frame's
     ``DetDataSample`` (``gt_instances``) goes to the detector, which writes
     ``pred_instances`` (boxes in the original frame size) into it, as
-    :class:`ImageNetVIDMetric` reads them.
+    :class:`ImageNetVIDMetric` reads them. The temporal models built on it
+    (TransVOD, TransVOD Lite, TransVOD++) read the detector's intermediate
+    outputs with :meth:`frame_transformer` and may :meth:`freeze` it.
 
     Args:
         detector (dict): The image detector, e.g.
@@ -49,6 +51,59 @@ class FrameDetector(BaseVideoModel):
         detector = dict(detector)
         detector['data_preprocessor'] = None
         self.detector = MODELS.build(detector)
+        self.freeze_detector = False
+
+    def freeze(self) -> None:
+        """Keep the single-frame model fixed: no gradient, eval mode (the
+        official ``--fixed_pretrained_model``)."""
+        self.freeze_detector = True
+        self.detector.requires_grad_(False)
+        self.detector.eval()
+
+    def train(self, mode: bool = True) -> 'FrameDetector':
+        """Set the mode; a frozen detector stays in eval mode (fixed
+        batch-norm statistics, no dropout)."""
+        super().train(mode)
+        if self.freeze_detector:
+            self.detector.eval()
+        return self
+
+    def frame_transformer(self, frames: Tensor, samples: list) -> dict:
+        """Run the single-frame Deformable DETR on every frame (no gradient
+        when the detector is frozen).
+
+        Args:
+            frames (Tensor): Shape (F, 3, H, W).
+            samples (list): F ``DetDataSample``.
+
+        Returns:
+            dict: ``memory`` (F, HW, C), ``memory_pos`` (F, HW, C),
+            ``memory_mask`` (F, HW) or None, ``spatial_shapes`` (L, 2),
+            ``level_start_index`` (L, ), ``valid_ratios`` (F, L, 2),
+            ``hidden_states`` (D, F, Q, C) of the D decoder layers,
+            ``references`` (D + 1 tensors (F, Q, 2 or 4)),
+            ``scores`` (F, Q, K): the last decoder layer's class scores.
+        """
+        det = self.detector
+        with torch.set_grad_enabled(
+                torch.is_grad_enabled() and not self.freeze_detector):
+            enc_in, dec_in = det.pre_transformer(
+                det.extract_feat(frames), samples)
+            enc_out = det.forward_encoder(**enc_in)
+            query_in, _ = det.pre_decoder(**enc_out)
+            dec_out = det.forward_decoder(**dec_in, **query_in)
+            hidden = dec_out['hidden_states']
+            scores = det.bbox_head.cls_branches[-1](hidden[-1]).sigmoid()
+        return dict(
+            memory=enc_out['memory'],
+            memory_pos=enc_in['feat_pos'],
+            memory_mask=enc_in['feat_mask'],
+            spatial_shapes=enc_in['spatial_shapes'],
+            level_start_index=enc_in['level_start_index'],
+            valid_ratios=enc_in['valid_ratios'],
+            hidden_states=hidden,
+            references=dec_out['references'],
+            scores=scores.detach())
 
     @property
     def num_classes(self) -> int:
@@ -159,7 +214,6 @@ class TransVOD(FrameDetector):
         dims = det.embed_dims
         self.num_ref_frames = num_ref_frames
         self.query_topk = tuple(query_topk)
-        self.freeze_detector = freeze_detector
         self.frame_loss_weight = frame_loss_weight
         self.temporal_encoder = TemporalDeformableEncoderLayer(
             **dict(temporal_encoder, embed_dims=dims,
@@ -175,54 +229,11 @@ class TransVOD(FrameDetector):
         self.temporal_head = MODELS.build(head)
         self._buffer: deque = deque(maxlen=num_ref_frames)
         if freeze_detector:
-            self.detector.requires_grad_(False)
-            self.detector.eval()
-
-    def train(self, mode: bool = True) -> 'TransVOD':
-        """Set the mode; a frozen detector stays in eval mode (fixed
-        batch-norm statistics, no dropout)."""
-        super().train(mode)
-        if self.freeze_detector:
-            self.detector.eval()
-        return self
+            self.freeze()
 
     def reset_state(self) -> None:
         """Forget the reference frames of the previous video."""
         self._buffer.clear()
-
-    def frame_transformer(self, frames: Tensor, samples: list) -> dict:
-        """Run the single-frame Deformable DETR on every frame.
-
-        Args:
-            frames (Tensor): Shape (F, 3, H, W).
-            samples (list): F ``DetDataSample``.
-
-        Returns:
-            dict: ``memory`` (F, HW, C), ``memory_pos`` (F, HW, C),
-            ``memory_mask`` (F, HW) or None, ``spatial_shapes`` (1, 2),
-            ``valid_ratios`` (F, 1, 2), ``hidden_states`` (L, F, Q, C),
-            ``references`` (L + 1 tensors (F, Q, 2 or 4)),
-            ``scores`` (F, Q, K): the last decoder layer's class scores.
-        """
-        det = self.detector
-        with torch.set_grad_enabled(
-                torch.is_grad_enabled() and not self.freeze_detector):
-            enc_in, dec_in = det.pre_transformer(
-                det.extract_feat(frames), samples)
-            enc_out = det.forward_encoder(**enc_in)
-            query_in, _ = det.pre_decoder(**enc_out)
-            dec_out = det.forward_decoder(**dec_in, **query_in)
-            hidden = dec_out['hidden_states']
-            scores = det.bbox_head.cls_branches[-1](hidden[-1]).sigmoid()
-        return dict(
-            memory=enc_out['memory'],
-            memory_pos=enc_in['feat_pos'],
-            memory_mask=enc_in['feat_mask'],
-            spatial_shapes=enc_in['spatial_shapes'],
-            valid_ratios=enc_in['valid_ratios'],
-            hidden_states=hidden,
-            references=dec_out['references'],
-            scores=scores.detach())
 
     def temporal_forward(self, key: dict, refs: List[dict]) -> Tuple:
         """TDTE, TQE and TDTD for N key frames and their references.

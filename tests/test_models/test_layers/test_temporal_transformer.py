@@ -55,3 +55,21 @@ def test_temporal_query_encoder_layer():
     out = layer(query, ref)
     assert out.shape == (2, 7, 16)
     assert not torch.allclose(out, layer(query, ref + 1))
+
+
+def test_hard_query_mining_keeps_each_query_once():
+    from mmvidseg.models.layers import hard_query_mining
+    scores = torch.zeros(2, 5, 2)
+    scores[0, 3] = torch.tensor([0.8, 0.9])  # best query, two classes
+    scores[0, 1, 0] = 0.7
+    scores[1, 4, 1] = 0.5
+    queries = torch.arange(10.).reshape(2, 5, 1).expand(-1, -1, 3)
+    boxes = torch.rand(2, 5, 4)
+    index, picked, kept = hard_query_mining(scores, 2, queries, boxes)
+    assert index[0].tolist() == [3, 1] and index[1, 0].item() == 4
+    assert picked[0, :, 0].tolist() == [3., 1.]
+    assert torch.equal(kept[1, 0], boxes[1, 4])
+    with pytest.raises(ValueError, match='k=6'):
+        hard_query_mining(scores, 6)
+    with pytest.raises(ValueError, match='does not match'):
+        hard_query_mining(scores, 2, boxes[:, :4])

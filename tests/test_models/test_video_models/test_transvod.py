@@ -174,3 +174,89 @@ def test_transvod_trains_on_each_sampling_mode(mode, kwargs):
                                    training=True)
     losses = model(**data, mode='loss')
     assert torch.isfinite(sum(losses.values()))
+
+
+LITE = osp.join(CONFIGS, 'transvod-lite_r18-w16_1xb1-1k_toy-imagenet-vid.py')
+
+
+def test_lite_loss_every_stage_and_frozen_detector():
+    model = _model(LITE)
+    num = model.num_frames
+    data = model.data_preprocessor(_clips(n=2, t=num), training=True)
+    losses = model(**data, mode='loss')
+    stages = len(model.query_topk)
+    expected = {f'd{i}.loss_{n}' for i in range(stages - 1)
+                for n in ('cls', 'bbox', 'iou')}
+    assert expected | {'loss_cls', 'loss_bbox', 'loss_iou'} == set(losses)
+    total = sum(losses.values())
+    assert torch.isfinite(total)
+    total.backward()
+    for module in (model.query_encoder, model.temporal_decoder,
+                   model.temporal_head):
+        grads = [p.grad for p in module.parameters()]
+        assert grads and all(g is not None for g in grads)
+    assert all(p.grad is None for p in model.detector.parameters())
+    with pytest.raises(ValueError, match='num_frames=5'):
+        model(**model.data_preprocessor(_clips(n=1, t=3), training=True),
+              mode='loss')
+
+
+def test_lite_trainable_detector_has_frame_losses():
+    model = _model(LITE, freeze_detector=False, frame_loss_weight=0.5)
+    data = model.data_preprocessor(
+        _clips(n=1, t=model.num_frames, boxes=False), training=True)
+    losses = model(**data, mode='loss')
+    assert {'frame_loss_cls', 'frame_d0.loss_cls'} <= set(losses)
+    sum(losses.values()).backward()
+    assert model.detector.backbone.conv1.weight.grad is not None
+
+
+def _predict(model, data):
+    with torch.no_grad():
+        out = model(**model.data_preprocessor(data), mode='predict')
+    return [f.pred_instances for f in out[0].video_data_samples]
+
+
+def test_lite_predicts_whole_videos_clip_by_clip():
+    """A video of 7 frames is two clips (5 + 2): the first clip's
+    detections are those of the 5 frames alone, and within a clip every
+    frame's detections depend on the other frames."""
+    model = _model(LITE)
+    model.eval()
+    torch.manual_seed(1)
+    video = _clips(n=1, t=7)
+    preds = _predict(model, video)
+    assert len(preds) == 7
+    for pred in preds:
+        assert pred.bboxes.shape == (18, 4) and pred.labels.max() < 3
+    first = copy.deepcopy(video)
+    first['inputs'][0] = first['inputs'][0][:5]
+    first['data_samples'][0].video_data_samples = \
+        first['data_samples'][0].video_data_samples[:5]
+    alone = _predict(model, first)
+    for a, b in zip(alone, preds[:5]):
+        assert torch.allclose(a.bboxes, b.bboxes, atol=1e-4)
+    changed = copy.deepcopy(first)
+    changed['inputs'][0][4] = 255 - changed['inputs'][0][4]
+    moved = _predict(model, changed)
+    assert not torch.allclose(moved[0].scores, alone[0].scores)
+    # a frame-level test loader gives one frame of a longer video
+    single = _clips(n=1, t=1)
+    single['data_samples'][0].video_data_samples[0].set_metainfo(
+        dict(ori_video_length=16))
+    with pytest.raises(ValueError, match='whole videos'):
+        _predict(model, single)
+
+
+def test_lite_forward_tensor_and_bad_config():
+    model = _model(LITE)
+    data = model.data_preprocessor(_clips(n=2, t=model.num_frames))
+    scores, boxes = model(**data, mode='tensor')
+    k = model.query_topk[-1]
+    assert scores.shape == (10, k, 3) and boxes.shape == (10, k, 4)
+    with pytest.raises(ValueError, match='decreasing'):
+        _model(LITE, query_topk=(6, 8))
+    with pytest.raises(ValueError, match='max_per_img'):
+        cfg = _shrink(Config.fromfile(LITE).model)
+        cfg.temporal_head.test_cfg = dict(max_per_img=19)
+        MODELS.build(cfg)
