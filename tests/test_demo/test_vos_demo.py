@@ -45,17 +45,18 @@ def inputs(tmp_path_factory):
     video = generate_toy_video(3, num_frames=T, height=H, width=W)
     (root / 'frames').mkdir()
     for t in range(T):
-        cv2.imwrite(str(root / 'frames' / f'{t:05d}.jpg'),
-                    video.images[t][..., ::-1])  # RGB -> BGR
+        cv2.imwrite(
+            str(root / 'frames' / f'{t:05d}.jpg'),
+            video.images[t][..., ::-1])  # RGB -> BGR
     ids = davis_object_ids(video)
     lut = np.zeros(video.instance.max() + 1, np.uint8)
     for track, obj in ids.items():
         lut[track] = obj
-    save_palette_png(str(root / 'mask.png'), lut[video.instance[0]],
-                     DAVIS_PALETTE)
+    save_palette_png(
+        str(root / 'mask.png'), lut[video.instance[0]], DAVIS_PALETTE)
     cfg = Config.fromfile(CFG)
-    cfg.model.flow = dict(type='RAFTFlowEstimator',
-                          network=dict(type='DemoFlowStub'))
+    cfg.model.flow = dict(
+        type='RAFTFlowEstimator', network=dict(type='DemoFlowStub'))
     cfg.dump(str(root / 'cfg.py'))
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
@@ -66,11 +67,16 @@ def inputs(tmp_path_factory):
 def test_demo_writes_pngs_and_video(inputs):
     root, first = inputs
     demo = _load_demo()
-    args = [str(root / 'frames'), str(root / 'mask.png'),
-            str(root / 'cfg.py'), str(root / 'ckpt.pth')]
+    args = [
+        str(root / 'frames'),
+        str(root / 'mask.png'),
+        str(root / 'cfg.py'),
+        str(root / 'ckpt.pth')
+    ]
     assert demo.main(args + ['--out', str(root / 'pngs')]) == 0
-    pngs = [np.array(Image.open(root / 'pngs' / f'{t:05d}.png'))
-            for t in range(T)]
+    pngs = [
+        np.array(Image.open(root / 'pngs' / f'{t:05d}.png')) for t in range(T)
+    ]
     assert np.array_equal(pngs[0], first)  # the given first frame
     objects = set(np.unique(first).tolist())
     assert all(set(np.unique(p).tolist()) <= objects for p in pngs)
@@ -85,15 +91,44 @@ def test_demo_writes_pngs_and_video(inputs):
 def test_demo_bad_mask(inputs, tmp_path):
     root, first = inputs
     demo = _load_demo()
-    save_palette_png(str(tmp_path / 'empty.png'),
-                     np.zeros_like(first), DAVIS_PALETTE)
-    args = [str(root / 'frames'), str(tmp_path / 'empty.png'),
-            str(root / 'cfg.py'), str(root / 'ckpt.pth'), '--out',
-            str(tmp_path / 'o')]
+    save_palette_png(
+        str(tmp_path / 'empty.png'), np.zeros_like(first), DAVIS_PALETTE)
+    args = [
+        str(root / 'frames'),
+        str(tmp_path / 'empty.png'),
+        str(root / 'cfg.py'),
+        str(root / 'ckpt.pth'), '--out',
+        str(tmp_path / 'o')
+    ]
     with pytest.raises(ValueError, match='empty.png has no object'):
         demo.main(args)
-    save_palette_png(str(tmp_path / 'small.png'),
-                     np.ones((8, 8), np.uint8), DAVIS_PALETTE)
+    save_palette_png(
+        str(tmp_path / 'small.png'), np.ones((8, 8), np.uint8), DAVIS_PALETTE)
     args[1] = str(tmp_path / 'small.png')
     with pytest.raises(ValueError, match='8x8 but the frames are 48x32'):
         demo.main(args)
+
+
+def test_demo_precomputed_flow_config_uses_opencv_flow(inputs, tmp_path):
+    """The toy config reads precomputed flow: the demo estimates it with
+    OpenCV (Farneback) unless ``--flow`` names a folder of .flo files."""
+    root, first = inputs
+    demo = _load_demo()
+    out = tmp_path / 'pngs'
+    assert demo.main([
+        str(root / 'frames'),
+        str(root / 'mask.png'), CFG,
+        str(root / 'ckpt.pth'), '--out',
+        str(out), '--max-frames', '3'
+    ]) == 0
+    pngs = sorted(p.name for p in out.iterdir())
+    assert pngs == ['00000.png', '00001.png', '00002.png']
+    assert np.array_equal(np.array(Image.open(out / '00000.png')), first)
+    with pytest.raises(FileNotFoundError, match='flow folder'):
+        demo.main([
+            str(root / 'frames'),
+            str(root / 'mask.png'), CFG,
+            str(root / 'ckpt.pth'), '--out',
+            str(out), '--flow',
+            str(tmp_path / 'no_flow')
+        ])
