@@ -6,6 +6,8 @@ CONFIG ?= configs/frame_baseline/frame-baseline_fcn-r18-w16_1xb4-1k_toy-vspw.py
 WORK_DIR ?= work_dirs/frame-baseline_fcn-r18-w16_1xb4-1k_toy-vspw
 TOY_VSPW ?= data/toy_vspw
 PYTEST_ARGS ?=
+# the suite runs on 2 pytest-xdist workers of one thread each (CI has 2 cores)
+PYTEST_WORKERS ?= 2
 export OMP_NUM_THREADS ?= 2
 
 .PHONY: install toy-data demo test test-fast
@@ -23,7 +25,7 @@ demo: toy-data
 		--work-dir $(WORK_DIR) --json-out $(WORK_DIR)/metrics.json
 
 test: install
-	$(PYTHON) -m pytest $(PYTEST_ARGS)
+	OMP_NUM_THREADS=1 $(PYTHON) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-fast: install
-	$(PYTHON) -m pytest -m "not slow" $(PYTEST_ARGS)
+	OMP_NUM_THREADS=1 $(PYTHON) -m pytest -n $(PYTEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
