@@ -137,6 +137,11 @@ class TubeLink(BaseVideoModel):
                 loss_cls, class_weight=[1.0] * num_classes + [0.1])
         self.panoptic_head = MODELS.build(head)
         channels = self.panoptic_head.decoder_embed_dims
+        if with_link and not embed_head:
+            # the linked queries only feed the contrastive embedding
+            raise ValueError('with_link=True needs an embed_head: without '
+                             'the contrastive loss the link is never '
+                             'trained; set with_link=False')
         self.link = QueryLink(channels, **(link_cfg or {})) \
             if with_link else None
         self.embed_head = MODELS.build(embed_head) if embed_head else None

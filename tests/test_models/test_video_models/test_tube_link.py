@@ -135,6 +135,11 @@ def test_loss_finite_and_backward(knet, link, embed):
         assert model.fc_embed.weight.grad is not None
 
 
+def test_link_needs_the_contrastive_loss():
+    with pytest.raises(ValueError, match='needs an embed_head'):
+        build(with_link=True, embed_head=None)
+
+
 @pytest.mark.parametrize('size', [4, 5])
 def test_one_tube_per_clip_has_no_reference_losses(knet, size):
     model = build(tube_size=size)
@@ -241,6 +246,7 @@ def test_predict_vss(knet):
         task='vss',
         num_classes=3,
         thing_classes=[],
+        with_link=False,
         embed_head=None,
         tracker=None).eval()
     clip, sample = knet.toy_clip(2, [0, 1, 2])
