@@ -8,12 +8,20 @@ from mmengine.structures import PixelData
 from torch import Tensor
 
 from mmvidseg.registry import MODELS, TASK_UTILS
+from ..heads.reid_embed_head import reid_training_boxes
 from ..utils.flow_warp import (crop_patches, expand_boxes, mask_boxes,
                                motion_fields, paste_patches, splat_forward,
                                warp_backward)
 from .base import BaseVideoModel
 
-DEFAULT_TRAIN_CFG = dict(patch_size=(64, 64), context=(1.5, 2.5))
+DEFAULT_TRAIN_CFG = dict(
+    patch_size=(64, 64),
+    context=(1.5, 2.5),
+    losses=('mask', ),
+    reid_jitter=0.1,
+    reid_truncate_prob=0.5,
+    reid_min_keep=0.2)
+LOSSES = ('mask', 'reid')
 DEFAULT_TEST_CFG = dict(
     patch_size=(449, 449), context=2.0, flip=True, bg_thr=0.5, reid=True)
 
@@ -70,7 +78,10 @@ class VSReID(BaseVideoModel):
         loss (dict): Pixel loss of the 2-class logits.
         reid (dict, optional): Re-identification module config.
         train_cfg (dict, optional): ``patch_size`` (h, w), ``context``
-            (min, max).
+            (min, max), ``losses`` (``('mask', )`` default, ``'reid'``
+            trains ``reid.embedder``), ``reid_jitter``,
+            ``reid_truncate_prob``, ``reid_min_keep`` (see
+            :func:`reid_training_boxes`).
         test_cfg (dict, optional): ``patch_size``, ``context``, ``flip``,
             ``bg_thr``, ``reid`` (switch).
         data_preprocessor (dict, optional): ``VideoDataPreprocessor``.
@@ -112,6 +123,18 @@ class VSReID(BaseVideoModel):
         self.reid = MODELS.build(reid) if reid is not None else None
         self.train_cfg = dict(DEFAULT_TRAIN_CFG, **(train_cfg or {}))
         self.test_cfg = dict(DEFAULT_TEST_CFG, **(test_cfg or {}))
+        self._check_losses(self.train_cfg['losses'])
+
+    def _check_losses(self, losses: Sequence[str]) -> None:
+        if not losses or any(name not in LOSSES for name in losses):
+            raise ValueError(f'train_cfg.losses must be a non-empty subset '
+                             f'of {LOSSES}, got {losses}')
+        if 'reid' in losses and not hasattr(
+                getattr(self.reid, 'embedder', None), 'loss'):
+            raise ValueError(
+                "train_cfg.losses has 'reid' but model.reid has no "
+                'trainable embedder (e.g. embedder=dict(type='
+                "'ReIDEmbedHead', ...))")
 
     # ------------------------------------------------------------ network
     def segment(self, img: Tensor, flow: Tensor, guide: Tensor) -> Tensor:
@@ -185,6 +208,71 @@ class VSReID(BaseVideoModel):
         return examples
 
     def loss(self, inputs: Tensor, data_samples: list) -> Dict[str, Tensor]:
+        """Training losses named in ``train_cfg.losses``: ``'mask'``
+        (propagation, :meth:`mask_loss`) and / or ``'reid'`` (the
+        re-identification embedding, :meth:`reid_loss`). A second stage
+        that trains only the embedding of a trained propagation model
+        uses ``losses=('reid', )``: the propagation weights get no
+        gradient and stay as they were.
+
+        Args:
+            inputs (Tensor): (N, T, 3, H, W) clips.
+            data_samples (list): N ``TrackDataSample`` with ``gt_sem_seg``
+                (object ids) and, for precomputed flow, ``gt_flow``.
+
+        Returns:
+            dict: The losses and their accuracies.
+        """
+        losses = {}
+        if 'mask' in self.train_cfg['losses']:
+            losses.update(self.mask_loss(inputs, data_samples))
+        if 'reid' in self.train_cfg['losses']:
+            losses.update(self.reid_loss(inputs, data_samples))
+        return losses
+
+    def reid_loss(self, inputs: Tensor,
+                  data_samples: list) -> Dict[str, Tensor]:
+        """Metric loss of the re-identification embedding
+        (``reid.embedder``, e.g. :class:`ReIDEmbedHead`) on crops of the
+        ground-truth objects of every frame: crops of one object of one
+        clip share an id, other objects and other clips' objects are
+        negatives. Boxes are jittered and sometimes truncated
+        (:func:`reid_training_boxes`, ``train_cfg.reid_*``); crops have the
+        tracker's ``crop_size``, as at test time.
+
+        Args:
+            inputs (Tensor): (N, T, 3, H, W) clips (any frame order).
+            data_samples (list): N ``TrackDataSample`` with ``gt_sem_seg``.
+
+        Returns:
+            dict: The embedder's losses (``loss_reid``, ...).
+        """
+        cfg = self.train_cfg
+        crops, ids = [], []
+        for n, (clip, sample) in enumerate(zip(inputs, data_samples)):
+            frames = sample.video_data_samples
+            h, w = frames[0].metainfo['img_shape'][:2]
+            for img, frame in zip(clip[..., :h, :w], frames):
+                seg = frame.gt_sem_seg.data[0, :h, :w].to(img.device)
+                objects = [i for i in seg.unique().tolist() if 0 < i < 255]
+                if not objects:
+                    continue
+                boxes = reid_training_boxes(
+                    torch.stack([seg == i for i in objects]),
+                    cfg['reid_jitter'], cfg['reid_truncate_prob'],
+                    cfg['reid_min_keep'])
+                crops.append(
+                    crop_patches(img[None].expand(len(objects), -1, -1, -1),
+                                 boxes.to(img), self.reid.crop_size))
+                ids.append(torch.tensor(objects) + n * 256)
+        if not crops:
+            zero = sum(p.sum() for p in self.reid.embedder.parameters())
+            return dict(loss_reid=zero * 0)
+        return self.reid.embedder.loss(
+            torch.cat(crops), torch.cat(ids).to(inputs.device))
+
+    def mask_loss(self, inputs: Tensor,
+                  data_samples: list) -> Dict[str, Tensor]:
         """Propagation loss on object patches of consecutive frame pairs.
 
         Args:

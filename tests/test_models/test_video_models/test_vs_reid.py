@@ -251,3 +251,43 @@ def test_bad_input_names_file_and_sequence(tmp_path, toy):
 
 def test_is_registered():
     assert MODELS.get('VSReID') is VSReID
+
+
+def test_reid_embedding_loss_stage(tmp_path, toy):
+    """``train_cfg.losses``: the embedding trains alone (propagation gets
+    no gradient) or jointly; 'reid' needs a trainable embedder."""
+    write_toy(tmp_path, toy)
+    embedder = dict(
+        type='ReIDEmbedHead',
+        backbone=dict(type='mmseg.ResNetV1c', depth=18, in_channels=3,
+                      stem_channels=8, base_channels=8, out_indices=(3, ),
+                      init_cfg=None),
+        in_channels=64, fc_channels=16, out_channels=8)
+    reid = dict(type='VOSReIDTracker', proposal_file='unused.json',
+                embedder=embedder, crop_size=(16, 16))
+    ds = dataset(tmp_path, test_mode=False)
+    for losses, expected in [(('reid', ), {'loss_reid', 'pos_gap_reid'}),
+                             (('mask', 'reid'), {'loss_mask', 'acc_mask',
+                                                 'loss_reid',
+                                                 'pos_gap_reid'})]:
+        model = tiny_model(False, reid=reid,
+                           train_cfg=dict(patch_size=(32, 32),
+                                          losses=losses))
+        data = batch(model, ds, [0, 1], True)
+        model.train()
+        out = model(**data, mode='loss')
+        assert set(out) == expected
+        assert torch.isfinite(out['loss_reid']) and out['loss_reid'] > 0
+        sum(v for k, v in out.items() if k.startswith('loss')).backward()
+        assert any(p.grad is not None and p.grad.abs().sum() > 0
+                   for p in model.reid.embedder.parameters())
+        prop_grads = [p.grad for p in model.backbone.parameters()]
+        if losses == ('reid', ):
+            assert all(g is None for g in prop_grads)
+        else:
+            assert any(g is not None for g in prop_grads)
+    with pytest.raises(ValueError, match='no trainable embedder'):
+        tiny_model(False, reid=dict(reid, embedder=None),
+                   train_cfg=dict(losses=('reid', )))
+    with pytest.raises(ValueError, match='non-empty subset'):
+        tiny_model(False, train_cfg=dict(losses=('mask', 'ce')))

@@ -1,0 +1,83 @@
+# Second training stage of the tiny VS-ReID: a re-identification embedding
+# (ReIDEmbedHead: ResNet-18 V1c of width 16 on 32x32 crops, global pooling,
+# two fully connected layers, 64-d; mmdet's TripletLoss) trained on the toy
+# DAVIS instance ids, on top of the propagation model of
+# vs-reid_r18-w16_1xb2-1k_toy-davis.py, which it loads and does not change
+# (train_cfg.losses=('reid', ): the propagation weights get no gradient).
+# One checkpoint then holds both; re-identification is switched off at test
+# time with --cfg-options model.test_cfg.reid=False (same weights).
+#
+# Train stage 1, then this (from the repository root):
+#   python tools/train.py configs/vs_reid/vs-reid_r18-w16_1xb2-1k_toy-davis.py
+#   python tools/train.py \
+#       configs/vs_reid/vs-reid_r18-w16_1xb8-300_toy-davis-reid.py
+# It is validated / tested on the occluded toy videos (see
+# vs-reid_r18-w16_1xb2-1k_toy-davis-occluded.py for the data).
+_base_ = ['./vs-reid_r18-w16_1xb2-1k_toy-davis-occluded.py']
+load_from = 'work_dirs/vs-reid_r18-w16_1xb2-1k_toy-davis/epoch_1.pth'
+
+model = dict(
+    reid=dict(
+        embedder=dict(
+            _delete_=True,
+            type='ReIDEmbedHead',
+            backbone=dict(
+                type='mmseg.ResNetV1c',
+                depth=18,
+                in_channels=3,
+                stem_channels=16,
+                base_channels=16,
+                num_stages=4,
+                out_indices=(3, ),
+                norm_cfg=dict(type='BN', requires_grad=True),
+                init_cfg=None),
+            in_channels=128,
+            fc_channels=128,
+            out_channels=64,
+            loss_triplet=dict(type='mmdet.TripletLoss', margin=0.3)),
+        crop_size=(32, 32),
+        # a re-started object is propagated forward only: on these videos
+        # the object is truly hidden between its loss and its return, and
+        # backward propagation paints it onto the occluder (README)
+        backward=False),
+    train_cfg=dict(
+        losses=('reid', ),
+        reid_jitter=0.1,
+        reid_truncate_prob=0.5,
+        reid_min_keep=0.2))
+
+# whole 64x96 frames, 4 frames drawn from +-7 frames of the key frame, so
+# that crops of one object differ (truncated at the frame border, partly
+# behind other things); no flow is needed to train the embedding
+train_pipeline = [
+    dict(type='VideoFrameSample', num_frames=4, mode='random',
+         frame_range=(-7, 7)),
+    dict(
+        type='TransformBroadcaster',
+        share_random_params=True,
+        transforms=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadVOSAnnotation'),
+            dict(type='RandomFlip', prob=0.5),
+        ]),
+    dict(type='PackVideoInputs'),
+]
+train_dataloader = dict(
+    batch_size=8, num_workers=1, dataset=dict(pipeline=train_pipeline))
+
+max_iters = 300
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4),
+    clip_grad=dict(max_norm=10.0))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20),
+    dict(
+        type='PolyLR', eta_min=1e-5, power=1.0, by_epoch=False, begin=20,
+        end=max_iters),
+]
+train_cfg = dict(
+    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
+default_hooks = dict(
+    checkpoint=dict(interval=max_iters, by_epoch=False),
+    logger=dict(interval=20))
