@@ -118,6 +118,35 @@ def save_palette_png(path: str, ids: np.ndarray) -> None:
     image.save(path)
 
 
+def draw_objects(visualizer, rgb: np.ndarray, ids) -> np.ndarray:
+    """Draw an object-id map over a frame: each object's mask and box in
+    the colour of its id (:func:`~mmvidseg.visualization.track_color`, the
+    same in every frame), labelled ``<id> object``.
+
+    Args:
+        visualizer (VideoLocalVisualizer): The visualiser.
+        rgb (np.ndarray): The frame, RGB (H, W, 3) uint8.
+        ids (Tensor | np.ndarray): (H, W) object ids (0 background, 255
+            void), fitted to the frame's size.
+
+    Returns:
+        np.ndarray: The RGB drawing.
+    """
+    ids = torch.as_tensor(np.asarray(ids))
+    objects = [int(i) for i in ids.unique() if 0 < i < 255]
+    inst = InstanceData(
+        masks=torch.stack([ids == i
+                           for i in objects]) if objects else torch.zeros(
+                               (0, ) + tuple(ids.shape), dtype=torch.bool),
+        labels=torch.zeros(len(objects), dtype=torch.long),
+        instances_id=torch.tensor(objects, dtype=torch.long))
+    return visualizer.draw_frame(
+        rgb,
+        DetDataSample(pred_instances=inst),
+        draw_gt=False,
+        pred_score_thr=0.0)
+
+
 @INFERENCERS.register_module()
 class VOSInferencer(BaseVideoInferencer):
     """Semi-supervised video object segmentation (VS-ReID) of a video from
@@ -275,19 +304,8 @@ class VOSInferencer(BaseVideoInferencer):
             return None
         drawn = []
         for frame, sample in zip(inputs, preds):
-            ids = sample.pred_sem_seg.data[0].cpu()
-            objects = [int(i) for i in ids.unique() if 0 < i < 255]
-            inst = InstanceData(
-                masks=torch.stack([ids == i for i in objects])
-                if objects else torch.zeros(
-                    (0, ) + ids.shape, dtype=torch.bool),
-                labels=torch.zeros(len(objects), dtype=torch.long),
-                instances_id=torch.tensor(objects, dtype=torch.long))
-            image = self.visualizer.draw_frame(
-                frame[..., ::-1],
-                DetDataSample(pred_instances=inst),
-                draw_gt=False,
-                pred_score_thr=0.0)
+            image = draw_objects(self.visualizer, frame[..., ::-1],
+                                 sample.pred_sem_seg.data[0].cpu())
             if show:
                 self.visualizer.show(
                     np.ascontiguousarray(image[..., ::-1]),
