@@ -1,0 +1,227 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""FusionSeg: two-stream (appearance, motion) fully automatic video object
+segmentation."""
+import math
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
+from mmengine.structures import PixelData
+from torch import Tensor, nn
+
+from mmvidseg.models.video_models.base import BaseVideoModel
+from mmvidseg.registry import MODELS
+
+STREAMS = ('appearance', 'motion')
+
+
+def flow_to_image(flow: Tensor, eps: float = 1e-6) -> Tensor:
+    """Encode flow as a colour image, as the release's motion stream input.
+
+    The direction is the hue and the magnitude, divided by the frame's
+    largest magnitude, the saturation (value 1): the Middlebury colour
+    coding idea with a continuous HSV wheel. A still frame is white.
+
+    Args:
+        flow (Tensor): (N, 2, H, W) flow in pixels.
+
+    Returns:
+        Tensor: (N, 3, H, W) RGB in [0, 255].
+    """
+    if flow.dim() != 4 or flow.size(1) != 2:
+        raise ValueError(f'flow must be (N, 2, H, W), got {tuple(flow.shape)}')
+    u, v = flow[:, 0], flow[:, 1]
+    mag = torch.sqrt(u * u + v * v)
+    sat = mag / (mag.flatten(1).max(1)[0][:, None, None] + eps)
+    hue = (torch.atan2(-v, -u) / math.pi + 1) * 3  # [0, 6)
+    # HSV -> RGB with V = 1: channel c = 1 - S * clamp(...)
+    k = torch.stack([(5 + hue) % 6, (3 + hue) % 6, (1 + hue) % 6], 1)
+    weight = torch.clamp(torch.minimum(k, 4 - k), 0, 1)
+    return (1 - sat[:, None] * weight) * 255
+
+
+@MODELS.register_module()
+class DilatedClassifierHead(nn.Module):
+    """Four parallel dilated 3x3 classifiers whose logits are summed
+    (DeepLab-v2's ASPP-L classifier, FusionSeg's stream head).
+
+    Args:
+        in_channels (int): Backbone channels.
+        num_classes (int): Output classes. Defaults to 2.
+        dilations (Sequence[int]): One classifier each. Defaults to
+            (6, 12, 18, 24).
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 num_classes: int = 2,
+                 dilations: Sequence[int] = (6, 12, 18, 24)) -> None:
+        super().__init__()
+        self.classifiers = nn.ModuleList([
+            nn.Conv2d(in_channels, num_classes, 3, padding=d, dilation=d)
+            for d in dilations
+        ])
+
+    def forward(self, x: Tensor) -> Tensor:
+        """(N, C, h, w) features -> (N, num_classes, h, w) logits."""
+        return sum(c(x) for c in self.classifiers)
+
+
+@MODELS.register_module()
+class FusionSeg(BaseVideoModel):
+    """`FusionSeg: Learning to combine motion and appearance for fully
+    automatic segmentation of generic objects in videos
+    <https://arxiv.org/abs/1701.05384>`_ (CVPR 2017).
+
+    Two streams of the same architecture (a dilated ResNet and
+    :class:`DilatedClassifierHead`): the *appearance* stream on the RGB
+    frame, the *motion* stream on its optical flow encoded as a colour image
+    (:func:`flow_to_image`). The fusion has three parallel branches on the
+    streams' foreground / background scores: the appearance one and the
+    motion one (each a 1x1 convolution and a ReLU) and their element-wise
+    product; the mask is the element-wise maximum of the three, so a
+    confident stream wins and two unsure ones can agree. No first-frame
+    mask: every frame is segmented on its own (DAVIS 2016 unsupervised).
+
+    ``streams=('appearance', )`` or ``('motion', )`` keeps one stream (the
+    ablation); its logits are then the output.
+
+    Args:
+        backbone (dict): Stream backbone (built twice, 3 input channels).
+        head (dict): Stream head (:class:`DilatedClassifierHead`).
+        streams (Sequence[str]): Streams used. Defaults to both.
+        stream_loss_weight (float): Weight of the per-stream auxiliary
+            losses when both streams are used. Defaults to 0.5.
+        flow_mean (float), flow_std (float): Normalisation of the flow
+            image. Defaults to 127.5 and 64.
+        data_preprocessor (dict, optional): ``VideoDataPreprocessor``.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 head: ConfigType,
+                 streams: Sequence[str] = STREAMS,
+                 stream_loss_weight: float = 0.5,
+                 flow_mean: float = 127.5,
+                 flow_std: float = 64.0,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        streams = tuple(streams)
+        if not streams or any(s not in STREAMS for s in streams) or \
+                len(set(streams)) != len(streams):
+            raise ValueError(f'streams must be a non-empty subset of '
+                             f'{STREAMS}, got {streams}')
+        self.streams = streams
+        self.backbones = nn.ModuleDict(
+            {s: MODELS.build(dict(backbone, in_channels=3))
+             for s in streams})
+        self.heads = nn.ModuleDict({s: MODELS.build(head) for s in streams})
+        num_classes = head.get('num_classes', 2)
+        if len(streams) == 2:
+            self.fuse = nn.ModuleDict({
+                s: nn.Conv2d(num_classes, num_classes, 1) for s in streams
+            })
+        self.stream_loss_weight = float(stream_loss_weight)
+        self.flow_mean, self.flow_std = float(flow_mean), float(flow_std)
+
+    def stream_logits(self, frames: Tensor, flows: Tensor) -> Dict:
+        """Each stream's logits (N, 2, h, w) of normalised frames
+        (N, 3, H, W) and their flows (N, 2, H, W)."""
+        inputs = dict(appearance=frames)
+        if 'motion' in self.streams:
+            inputs['motion'] = (flow_to_image(flows) -
+                                self.flow_mean) / self.flow_std
+        return {
+            s: self.heads[s](self.backbones[s](inputs[s])[-1])
+            for s in self.streams
+        }
+
+    def fuse_logits(self, logits: Dict) -> Tensor:
+        """The three-branch fusion, or the single stream's logits."""
+        if len(self.streams) == 1:
+            return logits[self.streams[0]]
+        a = F.relu(self.fuse['appearance'](logits['appearance']))
+        m = F.relu(self.fuse['motion'](logits['motion']))
+        return torch.maximum(torch.maximum(a, m), a * m)
+
+    def _frames_and_flows(self, inputs: Tensor,
+                          data_samples: list) -> Tuple[Tensor, Tensor, List]:
+        """(N*T, 3, H, W) frames, (N*T, 2, H, W) flows (a frame without a
+        forward flow, a video's last, takes its predecessor's) and the
+        per-frame samples."""
+        frames, samples = self.to_frames(inputs, data_samples)
+        flows = frames.new_zeros(frames.size(0), 2, *frames.shape[-2:])
+        if 'motion' not in self.streams:
+            return frames, flows, samples
+        for i, s in enumerate(samples):
+            if 'gt_flow' not in s:
+                raise ValueError('the motion stream needs gt_flow (put '
+                                 'LoadOpticalFlow in the pipeline)')
+            if s.metainfo.get('flow_valid', True):
+                f = s.gt_flow.data
+                flows[i, :, :f.shape[-2], :f.shape[-1]] = f
+            elif i > 0 and s.metainfo.get('video_id') == samples[
+                    i - 1].metainfo.get('video_id'):
+                flows[i] = flows[i - 1]
+        return frames, flows, samples
+
+    def loss(self, inputs: Tensor, data_samples: list) -> Dict[str, Tensor]:
+        """Cross-entropy of the fused mask (and, with two streams, of each
+        stream) against the foreground of ``gt_sem_seg``.
+
+        Args:
+            inputs (Tensor): (N, T, 3, H, W) clips or (N, 3, H, W) frames.
+            data_samples (list): Samples with ``gt_sem_seg`` (0 / 1 / 255)
+                and ``gt_flow``.
+
+        Returns:
+            dict: ``loss_fused`` (and ``loss_appearance``,
+            ``loss_motion``).
+        """
+        frames, flows, samples = self._frames_and_flows(inputs, data_samples)
+        target = torch.stack([s.gt_sem_seg.data[0] for s in samples]).long()
+        target = target.to(frames.device)
+        if ((target > 1) & (target != 255)).any():
+            raise ValueError('FusionSeg needs a binary foreground mask: add '
+                             'BinarizeVOSAnnotation to the pipeline')
+        logits = self.stream_logits(frames, flows)
+
+        def ce(x):
+            x = F.interpolate(x, size=target.shape[-2:], mode='bilinear',
+                              align_corners=False)
+            return F.cross_entropy(x, target, ignore_index=255)
+
+        losses = dict(loss_fused=ce(self.fuse_logits(logits)))
+        if len(self.streams) == 2:
+            for s in self.streams:
+                losses[f'loss_{s}'] = ce(logits[s]) * self.stream_loss_weight
+        return losses
+
+    def predict(self, inputs: Tensor, data_samples: list) -> list:
+        """Foreground masks of every frame.
+
+        Returns:
+            list: ``data_samples``; every frame gets ``pred_sem_seg`` (1, H,
+            W), 1 foreground, and ``seg_logits`` (2, H, W).
+        """
+        frames, flows, samples = self._frames_and_flows(inputs, data_samples)
+        fused = self.fuse_logits(self.stream_logits(frames, flows))
+        fused = F.interpolate(fused, size=frames.shape[-2:], mode='bilinear',
+                              align_corners=False)
+        for logit, sample in zip(fused, samples):
+            h, w = sample.metainfo.get('img_shape', logit.shape[-2:])[:2]
+            logit = logit[:, :h, :w]
+            sample.seg_logits = PixelData(data=logit)
+            sample.pred_sem_seg = PixelData(data=logit.argmax(0, True))
+        return data_samples
+
+    def _forward(self, inputs: Tensor,
+                 data_samples: Optional[list] = None) -> Tensor:
+        """Fused logits with zero flow (for FLOPs counting)."""
+        frames, _ = self.to_frames(inputs, data_samples)
+        flows = frames.new_zeros(frames.size(0), 2, *frames.shape[-2:])
+        return self.fuse_logits(self.stream_logits(frames, flows))

@@ -1,0 +1,145 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""FusionSeg: flow image, stream head, three-branch fusion, losses,
+inference and the DAVIS 2016 annotation transform."""
+import os.path as osp
+import sys
+
+import numpy as np
+import pytest
+import torch
+from mmdet.structures import DetDataSample, TrackDataSample
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
+
+PROJECT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+ROOT = osp.dirname(osp.dirname(PROJECT))
+CONFIGS = osp.join(PROJECT, 'configs')
+FUSED = osp.join(CONFIGS, 'fusionseg_r18-w16_1xb4-400_toy-davis.py')
+
+
+def _model(config=FUSED, **kwargs):
+    sys.path.insert(0, ROOT)
+    cfg = Config.fromfile(config)
+    init_default_scope('mmvidseg')
+    from mmvidseg.registry import MODELS
+    cfg.model.update(kwargs)
+    torch.manual_seed(0)
+    return MODELS.build(cfg.model)
+
+
+def _clip(num_frames=2, h=24, w=32, binary=True, flow=True):
+    torch.manual_seed(1)
+    frames = []
+    for i in range(num_frames):
+        s = DetDataSample()
+        s.set_metainfo(dict(frame_id=i, video_id=0, img_shape=(h, w),
+                            ori_shape=(h, w), flow_valid=i < num_frames - 1))
+        seg = torch.zeros(1, h, w, dtype=torch.long)
+        seg[0, 5:15, 8 + i:20 + i] = 1 if binary else 3
+        s.gt_sem_seg = PixelData(data=seg)
+        if flow:
+            f = torch.zeros(2, h, w)
+            f[0, 5:15, 8 + i:20 + i] = 1.0
+            s.gt_flow = PixelData(data=f)
+        frames.append(s)
+    sample = TrackDataSample()
+    sample.video_data_samples = frames
+    return torch.randn(1, num_frames, 3, h, w), [sample]
+
+
+def test_flow_image_encodes_direction_and_relative_magnitude():
+    from projects.fusionseg.fusionseg import flow_to_image
+    flow = torch.zeros(1, 2, 4, 4)
+    flow[0, 0, 0, 0] = 2.0  # right, largest
+    flow[0, 0, 0, 1] = -2.0  # left, largest
+    flow[0, 0, 0, 2] = 1.0  # right, half
+    img = flow_to_image(flow)
+    assert img.shape == (1, 3, 4, 4)
+    assert img.min() >= 0 and img.max() <= 255
+    assert torch.allclose(img[0, :, 3, 3], torch.full((3, ), 255.))  # still
+    right, left, half = img[0, :, 0, 0], img[0, :, 0, 1], img[0, :, 0, 2]
+    assert not torch.allclose(right, left)  # direction = hue
+    assert right.min() < 1e-2  # full saturation
+    assert torch.allclose(half, (right + 255) / 2, atol=1e-2)  # half
+    with pytest.raises(ValueError, match='flow must be'):
+        flow_to_image(torch.zeros(1, 3, 4, 4))
+
+
+def test_head_sums_four_dilated_classifiers():
+    from projects.fusionseg.fusionseg import DilatedClassifierHead
+    head = DilatedClassifierHead(8, 2, dilations=(1, 2, 3, 4))
+    x = torch.randn(1, 8, 10, 10)
+    out = head(x)
+    assert out.shape == (1, 2, 10, 10)
+    expect = sum(c(x) for c in head.classifiers)
+    assert torch.allclose(out, expect)
+    assert [c.dilation[0] for c in head.classifiers] == [1, 2, 3, 4]
+
+
+def test_fusion_is_the_max_of_three_branches():
+    model = _model()
+    a = torch.randn(1, 2, 3, 3)
+    m = torch.randn(1, 2, 3, 3)
+    fused = model.fuse_logits(dict(appearance=a, motion=m))
+    ba = torch.relu(model.fuse['appearance'](a))
+    bm = torch.relu(model.fuse['motion'](m))
+    expect = torch.stack([ba, bm, ba * bm]).max(0)[0]
+    assert torch.allclose(fused, expect)
+    single = _model(streams=('motion', ))
+    assert not hasattr(single, 'fuse') and set(single.backbones) == {
+        'motion'
+    }
+    assert torch.equal(single.fuse_logits(dict(motion=m)), m)
+
+
+def test_loss_backward_and_predict():
+    model = _model()
+    inputs, samples = _clip()
+    losses = model(inputs, samples, mode='loss')
+    assert set(losses) == {'loss_fused', 'loss_appearance', 'loss_motion'}
+    sum(losses.values()).backward()
+    for s in ('appearance', 'motion'):
+        assert any(p.grad is not None and p.grad.abs().sum() > 0
+                   for p in model.backbones[s].parameters())
+    model.eval()
+    with torch.no_grad():
+        model(inputs, samples, mode='predict')
+    for frame in samples[0].video_data_samples:
+        assert frame.pred_sem_seg.data.shape == (1, 24, 32)
+        assert set(frame.pred_sem_seg.data.unique().tolist()) <= {0, 1}
+    # the last frame (no forward flow) reuses its predecessor's flow
+    _, flows, _ = model._frames_and_flows(inputs, samples)
+    assert torch.equal(flows[1], flows[0]) and flows[0].abs().sum() > 0
+
+
+def test_appearance_only_needs_no_flow_and_bad_inputs_raise():
+    model = _model(streams=('appearance', ))
+    inputs, samples = _clip(flow=False)
+    assert set(model(inputs, samples, mode='loss')) == {'loss_fused'}
+    with pytest.raises(ValueError, match='gt_flow'):
+        _model()(inputs, samples, mode='loss')
+    inputs, samples = _clip(binary=False)
+    with pytest.raises(ValueError, match='BinarizeVOSAnnotation'):
+        _model()(inputs, samples, mode='loss')
+    with pytest.raises(ValueError, match='streams'):
+        _model(streams=('depth', ))
+
+
+def test_binarize_annotation_merges_objects():
+    sys.path.insert(0, ROOT)
+    from projects.fusionseg.fusionseg import BinarizeVOSAnnotation
+    ids = np.array([[0, 1, 2], [255, 3, 0]], np.uint8)
+    out = BinarizeVOSAnnotation()(dict(gt_seg_map=ids,
+                                       ref_object_ids=[1, 2, 3]))
+    assert out['gt_seg_map'].tolist() == [[0, 1, 1], [255, 1, 0]]
+    assert out['ref_object_ids'] == [1]
+    with pytest.raises(KeyError, match='LoadVOSAnnotation'):
+        BinarizeVOSAnnotation()(dict())
+
+
+def test_ablation_configs_keep_one_stream():
+    for s in ('appearance', 'motion'):
+        cfg = Config.fromfile(
+            osp.join(CONFIGS, f'fusionseg-{s}_r18-w16_1xb4-400_toy-davis.py'))
+        assert tuple(cfg.model.streams) == (s, )
