@@ -176,6 +176,44 @@ def _write_cityscapes_vps(root: str, splits: dict,
     write_cityscapes_vps(root, splits, categories=categories)
 
 
+def _write_cityscapes_dvps(root: str, splits: dict,
+                           spec: DatasetSpec) -> None:
+    from .toy_formats import write_cityscapes_dvps
+    write_cityscapes_dvps(root, splits, thing_ids=spec.thing_ids)
+
+
+def _write_semkitti_dvps(root: str, splits: dict,
+                         spec: DatasetSpec) -> None:
+    from .toy_formats import write_semkitti_dvps
+    write_semkitti_dvps(root, splits, thing_ids=spec.thing_ids)
+
+
+def _dvps_specs(cs, cs_map, video_preds) -> Dict[str, DatasetSpec]:
+    """Cityscapes-DVPS (1024x2048, crop 1024x2048 of x1..2 rescaling) and
+    SemKITTI-DVPS (376x1241, crop 384x1248 of x1..2 of 1248x384): single
+    frames (image stage) or a key + one reference frame (video stage);
+    predictions include the depth."""
+    from mmvidseg.datasets.semkitti_dvps import SEMKITTI_CLASSES
+    sk = tuple(SEMKITTI_CLASSES)
+    preds = video_preds + ('pred_depth', )
+    return dict(
+        CityscapesDVPSDataset=DatasetSpec(
+            name='Cityscapes-DVPS', frame_size=(1024, 2048), classes=cs,
+            thing_ids=tuple(range(11, 19)), class_map=_ids(cs, cs_map),
+            train_input=InputSpec('crop', (1024, 2048), scale=(2048, 1024)),
+            clip_frames=(1, 2), num_frames=2, pred_fields=preds,
+            write=_write_cityscapes_dvps),
+        SemKITTIDVPSDataset=DatasetSpec(
+            name='SemKITTI-DVPS', frame_size=(376, 1241), classes=sk,
+            thing_ids=tuple(range(8)),
+            class_map=_ids(sk, dict(road='road', sky='traffic-sign',
+                                    building='building', car='car',
+                                    person='person', ball='bicycle')),
+            train_input=InputSpec('crop', (384, 1248), scale=(1248, 384)),
+            clip_frames=(1, 2), num_frames=2, pred_fields=preds,
+            write=_write_semkitti_dvps))
+
+
 def _write_vipseg(root: str, splits: dict, spec: DatasetSpec) -> None:
     from .toy_formats import voc_palette, write_vipseg
     palette = voc_palette()  # distinct colours, index 0 black (void)
@@ -355,6 +393,7 @@ def dataset_specs() -> Dict[str, DatasetSpec]:
                                 PascalVOCDataset, YTVIS_2019_CLASSES))
     specs.update(_more_vis_specs(specs['YouTubeVISDataset/2019']))
     specs['ImageNetVIDDataset'] = _imagenet_vid_spec()
+    specs.update(_dvps_specs(cs, cs_map, video_preds))
     return specs
 
 

@@ -1,5 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 from .davis_metric import DAVISMetric
+from .depth_metric import DepthMetric
 from .dvps_metric import DVPSMetric
 from .psnr_ssim_metric import PSNRSSIMMetric
 from .submission import submission_evaluator
@@ -12,5 +13,6 @@ from .ytvis_metric import YouTubeVISVideoMetric
 __all__ = [
     'VSSMetric', 'VPSMetric', 'DVPSMetric', 'YouTubeVISVideoMetric',
     'ImageNetVIDMetric', 'DAVISMetric', 'VideoStreamMetric',
-    'PanopticVideoMetric', 'PSNRSSIMMetric', 'submission_evaluator'
+    'PanopticVideoMetric', 'PSNRSSIMMetric', 'submission_evaluator',
+    'DepthMetric'
 ]

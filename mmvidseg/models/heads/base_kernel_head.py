@@ -116,9 +116,11 @@ class BaseKernelHead(BaseModule):
     def loss_by_feat(self, *args, **kwargs) -> Dict[str, Tensor]:
         """Losses from the outputs of ``forward`` and the targets."""
 
-    def _get_targets_single(self, cls_score: Optional[Tensor],
+    def _get_targets_single(self,
+                            cls_score: Optional[Tensor],
                             mask_pred: Tensor,
-                            gt_instances: InstanceData) -> tuple:
+                            gt_instances: InstanceData,
+                            depth_pred: Optional[Tensor] = None) -> tuple:
         """Class and mask targets of the kernels of one image (or clip).
 
         The thing proposals (kernels ``[0, N)``) are Hungarian-matched to
@@ -132,7 +134,12 @@ class BaseKernelHead(BaseModule):
             mask_pred (Tensor): (K, [T,] H', W') mask logits at the
                 targets' resolution, used for the matching.
             gt_instances (:obj:`InstanceData`): ``masks`` (G, [T,] H', W'),
-                ``labels`` (G,) internal labels.
+                ``labels`` (G,) internal labels; with ``depth_pred`` its
+                metainfo ``gt_depth`` (H', W') metres (0: no depth).
+            depth_pred (Tensor, optional): (K, H', W') per-kernel depths in
+                metres; given, the matching also sees them (``depths`` of
+                the predictions, ``gt_depth`` of the targets' metainfo,
+                for a depth cost such as :class:`DepthCost`).
 
         Returns:
             tuple:
@@ -162,6 +169,10 @@ class BaseKernelHead(BaseModule):
             scores = cls_score[:n, :nt].detach()
         pred = InstanceData(masks=proposals.flatten(1), scores=scores)
         gt = InstanceData(masks=things.masks.flatten(1), labels=things.labels)
+        if depth_pred is not None:
+            pred.depths = depth_pred[:n].detach().flatten(1)
+            gt.set_metainfo(
+                dict(gt_depth=gt_instances.metainfo['gt_depth'].flatten()))
         sampling_result = self.sampler.sample(
             self.assigner.assign(pred, gt), pred, gt)
         pos_gt = sampling_result.pos_assigned_gt_inds
@@ -184,8 +195,11 @@ class BaseKernelHead(BaseModule):
                 torch.cat(pos_inds), sampling_result)
 
     def get_targets(
-        self, cls_scores: Optional[Tensor], mask_preds: Tensor,
-        batch_gt_instances: InstanceList
+        self,
+        cls_scores: Optional[Tensor],
+        mask_preds: Tensor,
+        batch_gt_instances: InstanceList,
+        depth_preds: Optional[Tensor] = None
     ) -> Tuple[List[Tensor], List[Tensor], List[Tensor], List[Tensor],
                List[SamplingResult]]:
         """:meth:`_get_targets_single` of every image of a batch.
@@ -196,6 +210,9 @@ class BaseKernelHead(BaseModule):
             mask_preds (Tensor): (B, K, [T,] h, w) mask logits, resized to
                 the targets' (H', W') for the matching.
             batch_gt_instances (list[:obj:`InstanceData`]): B targets.
+            depth_preds (Tensor, optional): (B, K, h, w) per-kernel depths
+                in metres for a depth matching cost (see
+                :meth:`_get_targets_single`). Defaults to None.
 
         Returns:
             tuple: Per image lists of ``labels``, ``label_weights``,
@@ -205,8 +222,12 @@ class BaseKernelHead(BaseModule):
         mask_preds = resize_to(mask_preds, size)
         if cls_scores is None:
             cls_scores = [None] * len(mask_preds)
+        if depth_preds is None:
+            depth_preds = [None] * len(mask_preds)
+        else:
+            depth_preds = resize_to(depth_preds, size)
         return multi_apply(self._get_targets_single, cls_scores, mask_preds,
-                           batch_gt_instances)
+                           batch_gt_instances, depth_preds)
 
     def loss_by_feat_single(
             self,
@@ -241,8 +262,17 @@ class BaseKernelHead(BaseModule):
                                batch_gt_instances[0].masks.shape[-2:])
         if assign_mask_preds is None:
             assign_mask_preds = mask_preds
-        labels, label_weights, mask_targets, pos_inds, _ = self.get_targets(
-            assign_cls_scores, assign_mask_preds, batch_gt_instances)
+        targets = self.get_targets(assign_cls_scores, assign_mask_preds,
+                                   batch_gt_instances)
+        return self.loss_from_targets(cls_scores, mask_preds, targets)
+
+    def loss_from_targets(self, cls_scores: Optional[Tensor],
+                          mask_preds: Tensor,
+                          targets: tuple) -> Dict[str, Tensor]:
+        """Classification and mask losses given :meth:`get_targets`'s
+        ``targets``; ``mask_preds`` (B, K, [T,] H', W') at the targets'
+        resolution. See :meth:`loss_by_feat_single`."""
+        labels, label_weights, mask_targets, pos_inds, _ = targets
         losses = {}
         if cls_scores is not None:
             c = self.num_classes

@@ -154,22 +154,11 @@ class KernelUpdateHead(BaseModule):
                 out_channels=in_channels,
                 act_cfg=dict(type='ReLU', inplace=True),
                 norm_cfg=dict(type='LN'))
-
-        def add_interaction(prefix: str) -> None:
-            """``{prefix}attention`` (MHA), ``{prefix}ffn`` and their LNs
-            ``{prefix}attention_norm``, ``{prefix}ffn_norm``."""
-            layers = dict(
-                attention=MultiheadAttention(
-                    in_channels, num_heads, attn_drop=dropout,
-                    batch_first=True),
-                attention_norm=build_norm_layer(dict(type='LN'),
-                                                in_channels)[1],
-                ffn=FFN(in_channels, feedforward_channels, num_ffn_fcs,
-                        act_cfg=ffn_act_cfg, ffn_drop=dropout),
-                ffn_norm=build_norm_layer(dict(type='LN'), in_channels)[1])
-            for name, layer in layers.items():
-                self.add_module(prefix + name, layer)
-
+        # arguments of the interaction blocks (see _add_interaction)
+        self._interaction_args = (num_heads, feedforward_channels,
+                                  num_ffn_fcs, dropout, ffn_act_cfg)
+        add_interaction = self._add_interaction
+        self.kernel_updator_cfg = kernel_updator_cfg
         self.feat_transform = nn.Conv2d(
             in_channels, in_channels, 1) if with_feat_transform else None
         self.kernel_update_conv = MODELS.build(kernel_updator_cfg)
@@ -185,6 +174,22 @@ class KernelUpdateHead(BaseModule):
             self.fc_cls = nn.Linear(in_channels, num_classes)
         self.mask_fcs = _fc_stack(in_channels, num_mask_fcs, act_cfg)
         self.fc_mask = nn.Linear(in_channels, in_channels)
+
+    def _add_interaction(self, prefix: str) -> None:
+        """Build ``{prefix}attention`` (MHA), ``{prefix}ffn`` and their LNs
+        ``{prefix}attention_norm``, ``{prefix}ffn_norm``."""
+        num_heads, feedforward_channels, num_ffn_fcs, dropout, \
+            ffn_act_cfg = self._interaction_args
+        channels = self.in_channels
+        layers = dict(
+            attention=MultiheadAttention(
+                channels, num_heads, attn_drop=dropout, batch_first=True),
+            attention_norm=build_norm_layer(dict(type='LN'), channels)[1],
+            ffn=FFN(channels, feedforward_channels, num_ffn_fcs,
+                    act_cfg=ffn_act_cfg, ffn_drop=dropout),
+            ffn_norm=build_norm_layer(dict(type='LN'), channels)[1])
+        for name, layer in layers.items():
+            self.add_module(prefix + name, layer)
 
     def init_weights(self) -> None:
         """Xavier-uniform for every weight matrix and the classifier bias

@@ -1,4 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+from .depth_semantic_fpn import DepthSemanticFPN
 from .knet_semantic_fpn import KNetSemanticFPN
 
-__all__ = ['KNetSemanticFPN']
+__all__ = ['DepthSemanticFPN', 'KNetSemanticFPN']

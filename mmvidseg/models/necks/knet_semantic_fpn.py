@@ -130,6 +130,12 @@ class KNetSemanticFPN(BaseModule):
             each (B, out_channels, H_out, W_out) at the stride of
             ``out_level``.
         """
+        fused = self.fuse(inputs)
+        return self.loc_conv(fused), self.sem_conv(fused)
+
+    def fuse(self, inputs: Sequence[Tensor]) -> Tensor:
+        """Sum of the per-level conv stacks: (B, feat_channels, H_out,
+        W_out), before the output branches."""
         if len(inputs) <= self.end_level:
             raise ValueError(f'KNetSemanticFPN uses levels up to '
                              f'{self.end_level} but got {len(inputs)} levels')
@@ -146,4 +152,4 @@ class KNetSemanticFPN(BaseModule):
                 y = F.interpolate(
                     y, size, mode='bilinear', align_corners=False)
             fused = y if fused is None else fused + y
-        return self.loc_conv(fused), self.sem_conv(fused)
+        return fused

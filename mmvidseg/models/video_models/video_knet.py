@@ -246,6 +246,18 @@ class VideoKNet(BaseVideoModel):
     def _initial(self, frames: Tensor) -> Dict[str, Tensor]:
         return self.proposal_head(*self.extract_feat(frames))
 
+    def _stages(self,
+                init: Dict[str, Tensor],
+                inds=slice(None),
+                prev_kernels: Optional[Tensor] = None) -> List[Dict]:
+        """The kernel-update stages (``iter_head``) on the frames ``inds``
+        (a list of indices or a slice) of the initial outputs ``init``."""
+        return self.iter_head(
+            init['x_feats'][inds],
+            init['kernels'][inds],
+            init['mask_preds'][inds],
+            prev_kernels=prev_kernels)
+
     def _targets(self, frame_samples: list,
                  pad_shape) -> Tuple[InstanceList, List[PixelData]]:
         """Per frame ``gt_instances`` and ``gt_sem_seg`` (see
@@ -267,8 +279,7 @@ class VideoKNet(BaseVideoModel):
         of every frame (no previous kernels), for FLOPs counting."""
         frames, _ = self.to_frames(inputs)
         init = self._initial(frames)
-        out = self.iter_head(init['x_feats'], init['kernels'],
-                             init['mask_preds'])[-1]
+        out = self._stages(init)[-1]
         return out['cls_scores'], out['mask_preds']
 
     # ------------------------------------------------------------------
@@ -294,11 +305,9 @@ class VideoKNet(BaseVideoModel):
         gts, gt_sem_segs = self._targets(frame_samples, frames.shape[-2:])
 
         if self.task == 'vis' or num_frames == 1:
-            losses = self.proposal_head.loss_by_feat(init['mask_preds'],
-                                                     init['seg_preds'], gts,
-                                                     gt_sem_segs)
-            results = self.iter_head(init['x_feats'], init['kernels'],
-                                     init['mask_preds'])
+            losses = self._rpn_loss(init, gts, gt_sem_segs,
+                                    list(range(len(gts))))
+            results = self._stages(init)
             losses.update(
                 self.iter_head.loss_by_feat(results, init['mask_preds'], gts))
             if self.task == 'vis' and num_frames > 1:
@@ -316,9 +325,7 @@ class VideoKNet(BaseVideoModel):
         ref_rpn = self._rpn_loss(init, gts, gt_sem_segs, refs)
         losses.update({f'ref_{k}': v for k, v in ref_rpn.items()})
 
-        ref_results = self.iter_head(init['x_feats'][refs],
-                                     init['kernels'][refs],
-                                     init['mask_preds'][refs])
+        ref_results = self._stages(init, refs)
         ref_gts = [gts[i] for i in refs]
         ref_losses = self.iter_head.loss_by_feat(ref_results,
                                                  init['mask_preds'][refs],
@@ -330,11 +337,7 @@ class VideoKNet(BaseVideoModel):
         prev = None
         if self.iter_head.uses_previous:
             prev = ref_results[-1]['kernels'][::refs_per_clip]
-        key_results = self.iter_head(
-            init['x_feats'][keys],
-            init['kernels'][keys],
-            init['mask_preds'][keys],
-            prev_kernels=prev)
+        key_results = self._stages(init, keys, prev_kernels=prev)
         key_gts = [gts[i] for i in keys]
         losses.update(
             self.iter_head.loss_by_feat(key_results, init['mask_preds'][keys],
@@ -458,33 +461,39 @@ class VideoKNet(BaseVideoModel):
                               len(frames) // num_frames, num_frames, pad_shape)
             return data_samples
         for i, sample in enumerate(frame_samples):
-            meta = sample.metainfo
-            self.start_frame(meta)
-            prev = self._prev_kernels if self.iter_head.uses_previous \
-                else None
-            last = self.iter_head(
-                init['x_feats'][i:i + 1],
-                init['kernels'][i:i + 1],
-                init['mask_preds'][i:i + 1],
-                prev_kernels=prev)[-1]
-            self._prev_kernels = last['kernels']
-            cls_probs = last['cls_scores'][0].sigmoid()
-            mask_probs = logits_to_original(last['mask_preds'][0], meta,
-                                            pad_shape).sigmoid()
-            if self.task == 'vss':
-                sem = semantic_argmax(cls_probs, mask_probs,
-                                      self.num_proposals,
-                                      self.num_thing_classes)
-                sample.pred_sem_seg = PixelData(
-                    data=self.internal_to_dataset[sem][None])
-                continue
-            thing_area = None
-            if self.test_cfg['semantic_filter']:
-                seg = logits_to_original(init['seg_preds'][i], meta, pad_shape)
-                thing_area = seg.argmax(0) < self.num_thing_classes
-            self._panoptic_frame(sample, last, cls_probs, mask_probs,
-                                 meta.get('frame_id', 0), thing_area)
+            self._predict_frame(sample, init, i, pad_shape)
         return data_samples
+
+    def _predict_frame(self, sample, init: Dict[str, Tensor], i: int,
+                       pad_shape) -> Tuple[Dict[str, Tensor], List[dict]]:
+        """Online VPS/VSS prediction of frame ``i`` of ``init``, written to
+        ``sample``.
+
+        Returns:
+            tuple: The last stage's outputs (batch of one) and the panoptic
+            segments of :func:`panoptic_merge` (empty for VSS).
+        """
+        meta = sample.metainfo
+        self.start_frame(meta)
+        prev = self._prev_kernels if self.iter_head.uses_previous else None
+        last = self._stages(init, slice(i, i + 1), prev_kernels=prev)[-1]
+        self._prev_kernels = last['kernels']
+        cls_probs = last['cls_scores'][0].sigmoid()
+        mask_probs = logits_to_original(last['mask_preds'][0], meta,
+                                        pad_shape).sigmoid()
+        if self.task == 'vss':
+            sem = semantic_argmax(cls_probs, mask_probs, self.num_proposals,
+                                  self.num_thing_classes)
+            sample.pred_sem_seg = PixelData(
+                data=self.internal_to_dataset[sem][None])
+            return last, []
+        thing_area = None
+        if self.test_cfg['semantic_filter']:
+            seg = logits_to_original(init['seg_preds'][i], meta, pad_shape)
+            thing_area = seg.argmax(0) < self.num_thing_classes
+        segments = self._panoptic_frame(sample, last, cls_probs, mask_probs,
+                                        meta.get('frame_id', 0), thing_area)
+        return last, segments
 
     def _panoptic_frame(self,
                         sample,
@@ -492,12 +501,16 @@ class VideoKNet(BaseVideoModel):
                         cls_probs: Tensor,
                         mask_probs: Tensor,
                         frame_id: int,
-                        thing_area: Optional[Tensor] = None) -> None:
+                        thing_area: Optional[Tensor] = None) -> List[dict]:
         """Merge, track and write the VPS predictions of one frame.
 
         ``thing_area`` (H, W) bool, the pixels the semantic head calls a
         thing: the tracker's boxes come from the thing masks restricted to
         it (the official semantic filter); None: from the masks.
+
+        Returns:
+            list[dict]: The segments of :func:`panoptic_merge` (``mask``
+            (H, W) bool, ``kernel``, ``label``, ``is_thing``, ``score``).
         """
         cfg = self.test_cfg
         segments = panoptic_merge(
@@ -559,12 +572,12 @@ class VideoKNet(BaseVideoModel):
         sample.pred_track_instances = _instances(out_masks, out_labels,
                                                  out_scores, out_ids,
                                                  (height, width), device)
+        return segments
 
     def _predict_vis(self, init: Dict, frame_samples: list, num_clips: int,
                      num_frames: int, pad_shape) -> None:
         """Clip-level VIS: every clip is one whole video."""
-        last = self.iter_head(init['x_feats'], init['kernels'],
-                              init['mask_preds'])[-1]
+        last = self._stages(init)[-1]
         x, kernels, masks = self._clip_inputs(init['x_feats'], last, num_clips,
                                               num_frames)
         results = self.clip_head(x, kernels, masks)

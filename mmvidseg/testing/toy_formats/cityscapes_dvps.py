@@ -1,5 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 import os.path as osp
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -21,7 +22,9 @@ def encode_depth(depth: np.ndarray) -> np.ndarray:
     return scaled.astype(np.uint16)
 
 
-def write_cityscapes_dvps(root: str, splits: SplitVideos) -> str:
+def write_cityscapes_dvps(root: str,
+                          splits: SplitVideos,
+                          thing_ids: Optional[Sequence[int]] = None) -> str:
     """Cityscapes-DVPS, the layout ViP-DeepLab's scripts build.
 
     Files: ``<root>/video_sequence/<split>/{seq:06d}_{frame:06d}_<city>_
@@ -38,6 +41,12 @@ def write_cityscapes_dvps(root: str, splits: SplitVideos) -> str:
     Class ids are the toy class ids; sequences are numbered in list order
     within each split and frames from 0.
 
+    Args:
+        root (str): Output directory.
+        splits (dict): ``{split: [ToyVideo, ...]}``.
+        thing_ids (Sequence[int], optional): Class ids of the thing classes
+            (videos relabelled to real ids); the toy ones by default.
+
     Returns:
         str: ``root``.
     """
@@ -46,7 +55,7 @@ def write_cityscapes_dvps(root: str, splits: SplitVideos) -> str:
             if video.instance.max(initial=0) >= CITYSCAPES_DVPS_DIVISOR:
                 raise ValueError(f'{video.name}: track ids must be < 1000 '
                                  'for the class * 1000 + id encoding')
-    things = thing_class_ids()
+    things = thing_class_ids() if thing_ids is None else list(thing_ids)
     for prefix, video, t in video_sequence_frames(root, splits):
         # the tail repeats the sequence and frame as a Cityscapes name
         stem = f'{prefix}_toy_{osp.basename(prefix)}'

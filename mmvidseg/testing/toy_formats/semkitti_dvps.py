@@ -1,4 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+from typing import Optional, Sequence
+
 import numpy as np
 
 from ._io import SplitVideos, save_png, thing_class_ids, video_sequence_frames
@@ -10,7 +12,8 @@ KITTI_FOCAL = 718.8560180664062
 
 def write_semkitti_dvps(root: str,
                         splits: SplitVideos,
-                        focal: float = KITTI_FOCAL) -> str:
+                        focal: float = KITTI_FOCAL,
+                        thing_ids: Optional[Sequence[int]] = None) -> str:
     """SemKITTI-DVPS, the layout of ViP-DeepLab's release.
 
     Files: ``<root>/video_sequence/<split>/{seq:06d}_{frame:06d}_<suffix>``
@@ -34,11 +37,13 @@ def write_semkitti_dvps(root: str,
         splits (dict): ``{split: [ToyVideo, ...]}``.
         focal (float): Focal length for the depth file names. Defaults to
             KITTI sequence 00's, 718.8560180664062.
+        thing_ids (Sequence[int], optional): Class ids of the thing classes
+            (videos relabelled to real ids); the toy ones by default.
 
     Returns:
         str: ``root``.
     """
-    things = thing_class_ids()
+    things = thing_class_ids() if thing_ids is None else list(thing_ids)
     for stem, video, t in video_sequence_frames(root, splits):
         sem = video.semantic[t]
         inst = np.where(np.isin(sem, things), video.instance[t], 0)

@@ -1,0 +1,69 @@
+# PolyphonicFormer R50, video stage, on SemKITTI-DVPS (no official
+# config): the Cityscapes-DVPS video recipe (key + one reference within +-2
+# frames, AdamW 2e-4, 12 epochs, LR x0.1 at 8 and 11, per-pixel depth loss
+# weight 1) without the 4x repetition; crop 384x1248 of x1..2 of 1248x384.
+# Initialised from the image stage:
+#   load_from=work_dirs/polyphonicformer_r50_8xb1-24e_semkitti-dvps-image/
+#       epoch_24.pth
+_base_ = [
+    '../_base_/datasets/semkitti_dvps.py', '../_base_/default_runtime.py',
+    './_base_/polyphonicformer_r50.py'
+]
+model = dict(
+    num_classes=19,
+    thing_classes=[0, 1, 2, 3, 4, 5, 6, 7],
+    proposal_head=dict(loss_depth=dict(loss_weight=1.0)))
+
+train_pipeline = [
+    # one reference within +-2 frames (one of ref_seq_index per sample)
+    dict(type='VideoFrameSample', mode='random', num_frames=2,
+         frame_range=(-2, 2)),
+    dict(
+        type='TransformBroadcaster',
+        share_random_params=True,
+        transforms=_base_.loaders + [
+            dict(
+                type='RandomResize',
+                scale=(1248, 384),
+                ratio_range=(1.0, 2.0),
+                keep_ratio=True),
+            dict(
+                type='RandomCrop',
+                crop_size=(1248, 384),
+                allow_negative_crop=True),
+            dict(type='RandomFlip', prob=0.5),
+        ]),
+    dict(type='PackVideoInputs'),
+]
+train_dataloader = dict(batch_size=2, dataset=dict(pipeline=train_pipeline))
+val_evaluator = [
+    dict(type='DVPSMetric', rules='semkitti'),
+    dict(type='DepthMetric', max_depth=80.0)
+]
+test_evaluator = val_evaluator
+
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=2e-4, weight_decay=0.05),
+    paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.25)}),
+    clip_grad=dict(max_norm=1, norm_type=2))
+auto_scale_lr = dict(enable=True, base_batch_size=16)
+max_epochs = 12
+train_cfg = dict(
+    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=4)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+param_scheduler = [
+    dict(
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
+        end=1000),
+    dict(
+        type='MultiStepLR',
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        milestones=[8, 11],
+        gamma=0.1)
+]
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=4))
+log_processor = dict(by_epoch=True)
