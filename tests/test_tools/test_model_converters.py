@@ -211,6 +211,18 @@ def test_video_knet_converter_errors():
     assert list(out) == ['iter_head.stages.0.fc_cls.weight']
 
 
+def test_video_knet_cli_counts_dropped_dataparallel_keys(tmp_path, capsys):
+    tool = _tool('video_knet2mmvidseg')
+    src, dst = str(tmp_path / 'dp.pth'), str(tmp_path / 'ours.pth')
+    torch.save({
+        'module.roi_head.mask_head.0.link_ffn.layers.1.bias': torch.zeros(3),
+        'module.roi_head.mask_head.1.link_ffn.layers.1.bias': torch.zeros(3)
+    }, src)
+    assert tool.main([src, dst]) == [
+        'roi_head.mask_head.0.link_ffn.layers.1.bias']
+    assert 'dropped 1 tensors (3 parameters)' in capsys.readouterr().out
+
+
 # ------------------------------------------------------ Deep Voxel Flow
 OFFICIAL_DVF = OrderedDict([  # name: (out, in, kernel) of VoxelFlow
     ('conv1', (64, 6, 5)), ('conv2', (128, 64, 5)), ('conv3', (256, 128, 3)),

@@ -188,7 +188,8 @@ def main(argv=None) -> List[str]:
     torch.save(dict(state_dict=converted,
                     meta=dict(converted_from=args.src, dropped=dropped)),
                args.dst)
-    params = sum(state[k].numel() for k in dropped)
+    params = sum(
+        state[k if k in state else f'module.{k}'].numel() for k in dropped)
     print(f'{len(converted)} tensors written to {args.dst}; dropped '
           f'{len(dropped)} tensors ({params} parameters), the link layers '
           f'that the official forward pass does not use:')
