@@ -46,6 +46,17 @@ TOO_LARGE_FOR_CPU = {
     'transvod/transvod_r50-dc5_8xb1-7e_imagenet-vid.py':
     'TransVOD R50: 15 frames of 563x1000 per iteration; stopped after 10 '
     'minutes at 14.6 GB on the CPU',
+    # not run on the CPU: the same clips as TransVOD R50 above
+    'transvod/transvod-plusplus_r50-dc5_8xb1-7e_imagenet-vid.py':
+    'TransVOD++ R50: the 15 frames of 563x1000 of TransVOD R50 (measured '
+    'there: stopped after 10 minutes at 14.6 GB) plus the RoI fusion',
+    'transvod/transvod-lite_r50-dc5_8xb1-7e_imagenet-vid.py':
+    'TransVOD Lite R50: 12 frames of 563x1000 with gradients through the '
+    'whole single-frame model (TransVOD R50, 15 frames, measured: stopped '
+    'after 10 minutes at 14.6 GB)',
+    'transvod/transvod-lite_swin-t-p4-w7_8xb1-7e_imagenet-vid.py':
+    'TransVOD Lite Swin-T: 12 frames of 563x1000 through Swin-T with '
+    'gradients (as TransVOD Lite R50)',
 }
 
 

@@ -22,7 +22,7 @@ def _tool():
 def test_lite_against_transvod_same_window(capsys):
     res = _tool().main([
         LITE, TRANSVOD, '--shape', '32', '48', '--frames', '3', '--warmup',
-        '0', '--threads', '1', '--device', 'cpu'
+        '0', '--rounds', '2', '--threads', '1', '--device', 'cpu'
     ])
     # TransVOD: the key frame + 4 references; Lite: clips of 5 frames
     assert res['window'] == 5

@@ -11,18 +11,23 @@
 * :func:`select_topk_queries`: the coarse-to-fine selection of reference
   queries by their best class score;
 * :func:`hard_query_mining`: each frame's ``k`` queries of the best class
-  score, with their boxes (TransVOD Lite's and TransVOD++'s top-k query
-  filtering).
+  score, with their boxes (TransVOD Lite's top-k query filtering);
+* :class:`QueryRoIFusion` (TransVOD++): each object query fused with the
+  RoI feature of its box by Sparse R-CNN's dynamic convolution (mmdet's
+  ``DynamicConv``).
 """
 from typing import Optional
 
 import torch
 from mmcv.cnn import build_norm_layer
 from mmcv.cnn.bricks.transformer import FFN, MultiheadAttention
-from mmcv.ops import MultiScaleDeformableAttention
+from mmcv.ops import MultiScaleDeformableAttention, roi_align
 from mmdet.models.layers import DeformableDetrTransformerEncoder
+from mmdet.structures.bbox import bbox2roi, bbox_cxcywh_to_xyxy
 from mmengine.model import BaseModule
 from torch import Tensor
+
+from mmvidseg.registry import MODELS
 
 
 def select_topk_queries(queries: Tensor, scores: Tensor, k: int) -> Tensor:
@@ -207,4 +212,78 @@ class TemporalQueryEncoderLayer(BaseModule):
         reference queries (N, k, C); returns shape (N, Q, C)."""
         query = self.norms[0](self.self_attn(query))
         query = self.norms[1](self.cross_attn(query, ref_query, ref_query))
+        return self.norms[2](self.ffn(query))
+
+
+class QueryRoIFusion(BaseModule):
+    """TransVOD++'s query-and-RoI fusion (as Sparse R-CNN's RCNN head):
+    self-attention among a frame's object queries, then each query
+    generates the parameters of a dynamic convolution (mmdet's
+    ``DynamicConv``) applied to the RoI-aligned feature of its own box, a
+    residual, and an FFN (post-norm).
+
+    Args:
+        embed_dims (int): Channels C. Defaults to 256.
+        num_heads (int): Self-attention heads. Defaults to 8.
+        roi_size (int): RoIAlign output size. Defaults to 7.
+        dynamic_channels (int): Inner channels of the dynamic convolution.
+            Defaults to 64.
+        feedforward_channels (int): FFN hidden channels. Defaults to 2048.
+        dropout (float): Dropout. Defaults to 0.0.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 embed_dims: int = 256,
+                 num_heads: int = 8,
+                 roi_size: int = 7,
+                 dynamic_channels: int = 64,
+                 feedforward_channels: int = 2048,
+                 dropout: float = 0.0,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.roi_size = roi_size
+        self.self_attn = MultiheadAttention(
+            embed_dims, num_heads, attn_drop=dropout, proj_drop=dropout,
+            batch_first=True)
+        self.dynamic_conv = MODELS.build(
+            dict(type='mmdet.DynamicConv', in_channels=embed_dims,
+                 feat_channels=dynamic_channels,
+                 input_feat_shape=roi_size))
+        self.dropout = torch.nn.Dropout(dropout)
+        self.ffn = FFN(embed_dims, feedforward_channels, ffn_drop=dropout)
+        self.norms = torch.nn.ModuleList(
+            build_norm_layer(dict(type='LN'), embed_dims)[1]
+            for _ in range(3))
+
+    def forward(self, query: Tensor, feature: Tensor, boxes: Tensor,
+                image_size: Tensor, spatial_scale: float) -> Tensor:
+        """Fuse each query with the RoI feature of its box.
+
+        Args:
+            query (Tensor): Object queries of shape (N, Q, C).
+            feature (Tensor): The frames' feature maps, (N, C, h, w).
+            boxes (Tensor): The queries' boxes, normalised (cx, cy, w, h),
+                (N, Q, 4).
+            image_size (Tensor): Each frame's (w, h) in pixels, (N, 2).
+            spatial_scale (float): Feature size over input size.
+
+        Returns:
+            Tensor: The fused queries of shape (N, Q, C).
+        """
+        num, num_query, dims = query.shape
+        if feature.shape[:2] != (num, dims) or boxes.shape != (num,
+                                                               num_query, 4):
+            raise ValueError(
+                f'QueryRoIFusion: queries (N, Q, C) {tuple(query.shape)}, '
+                f'features (N, C, h, w) {tuple(feature.shape)} and boxes '
+                f'(N, Q, 4) {tuple(boxes.shape)} disagree')
+        query = self.norms[0](self.self_attn(query))
+        scale = image_size.repeat(1, 2)[:, None]
+        rois = bbox2roi(list(bbox_cxcywh_to_xyxy(boxes) * scale))
+        roi_feats = roi_align(feature, rois, self.roi_size, spatial_scale, 2,
+                              'avg', True)
+        fused = self.dynamic_conv(query.reshape(-1, dims), roi_feats)
+        query = self.norms[1](
+            query + self.dropout(fused.reshape(num, num_query, dims)))
         return self.norms[2](self.ffn(query))

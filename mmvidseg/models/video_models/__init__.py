@@ -6,6 +6,7 @@ from .frame_baseline import FrameSegmentor
 from .polyphonicformer import PolyphonicFormer
 from .transvod import FrameDetector, TransVOD
 from .transvod_lite import TransVODLite
+from .transvod_plusplus import TransVODPlusPlus
 from .tube_link import TubeLink
 from .video_knet import VideoKNet
 from .vs_reid import VSReID
@@ -13,5 +14,5 @@ from .vs_reid import VSReID
 __all__ = [
     'BaseVideoModel', 'DeepVoxelFlow', 'FrameDetector', 'FrameSegmentor',
     'LayerCascadeSegmentor', 'PolyphonicFormer', 'TransVOD', 'TransVODLite',
-    'TubeLink', 'VideoKNet', 'VSReID'
+    'TransVODPlusPlus', 'TubeLink', 'VideoKNet', 'VSReID'
 ]

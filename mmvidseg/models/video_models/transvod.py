@@ -82,7 +82,10 @@ class FrameDetector(BaseVideoModel):
             ``level_start_index`` (L, ), ``valid_ratios`` (F, L, 2),
             ``hidden_states`` (D, F, Q, C) of the D decoder layers,
             ``references`` (D + 1 tensors (F, Q, 2 or 4)),
-            ``scores`` (F, Q, K): the last decoder layer's class scores.
+            ``scores`` (F, Q, K): the last decoder layer's class scores,
+            ``image_size`` (F, 2): each frame's (w, h) in pixels (what the
+            normalised boxes are relative to) and ``feature_scale``: the
+            first level's size over the padded input's.
         """
         det = self.detector
         with torch.set_grad_enabled(
@@ -103,7 +106,11 @@ class FrameDetector(BaseVideoModel):
             valid_ratios=enc_in['valid_ratios'],
             hidden_states=hidden,
             references=dec_out['references'],
-            scores=scores.detach())
+            scores=scores.detach(),
+            image_size=frames.new_tensor(
+                [s.metainfo['img_shape'][::-1] for s in samples]),
+            feature_scale=float(enc_in['spatial_shapes'][0, 0]) /
+            frames.size(-2))
 
     @property
     def num_classes(self) -> int:
@@ -161,9 +168,9 @@ class TransVOD(FrameDetector):
         detector (dict): ``mmdet.DeformableDETR`` with
             ``num_feature_levels=1`` and ``with_box_refine=True``.
         num_ref_frames (int): References per key frame R. Defaults to 14.
-        temporal_encoder (dict): Keyword arguments of
+        temporal_encoder (dict, optional): Keyword arguments of
             :class:`TemporalDeformableEncoderLayer` (``num_ref_frames`` and
-            ``embed_dims`` are set here).
+            ``embed_dims`` are set here); None: no TDTE (TransVOD++).
         query_encoder (dict): Keyword arguments of
             :class:`TemporalQueryEncoderLayer`.
         query_topk (Sequence[int]): Reference queries per reference frame
@@ -187,7 +194,7 @@ class TransVOD(FrameDetector):
                  temporal_decoder: ConfigType,
                  temporal_head: ConfigType,
                  num_ref_frames: int = 14,
-                 temporal_encoder: ConfigType = dict(),
+                 temporal_encoder: OptConfigType = dict(),
                  query_encoder: ConfigType = dict(),
                  query_topk: Sequence[int] = (80, 50, 30),
                  freeze_detector: bool = False,
@@ -215,9 +222,10 @@ class TransVOD(FrameDetector):
         self.num_ref_frames = num_ref_frames
         self.query_topk = tuple(query_topk)
         self.frame_loss_weight = frame_loss_weight
-        self.temporal_encoder = TemporalDeformableEncoderLayer(
-            **dict(temporal_encoder, embed_dims=dims,
-                   num_ref_frames=num_ref_frames))
+        self.temporal_encoder = None if temporal_encoder is None else \
+            TemporalDeformableEncoderLayer(**dict(
+                temporal_encoder, embed_dims=dims,
+                num_ref_frames=num_ref_frames))
         self.query_encoder = nn.ModuleList(
             TemporalQueryEncoderLayer(**dict(query_encoder, embed_dims=dims))
             for _ in self.query_topk)
@@ -235,6 +243,20 @@ class TransVOD(FrameDetector):
         """Forget the reference frames of the previous video."""
         self._buffer.clear()
 
+    def temporal_memory(self, key: dict, refs: List[dict]) -> Tensor:
+        """TDTE: the key frames' memory (N, HW, C) refined with the
+        references' (unchanged without a temporal encoder)."""
+        if self.temporal_encoder is None:
+            return key['memory']
+        mask = None
+        if key['memory_mask'] is not None:
+            mask = torch.cat([r['memory_mask'] for r in refs], 1)
+        ref_memory = torch.cat([r['memory'] + r['memory_pos'] for r in refs],
+                               1)
+        return self.temporal_encoder(key['memory'], key['memory_pos'],
+                                     ref_memory, key['spatial_shapes'],
+                                     key['valid_ratios'], mask)
+
     def temporal_forward(self, key: dict, refs: List[dict]) -> Tuple:
         """TDTE, TQE and TDTD for N key frames and their references.
 
@@ -250,14 +272,7 @@ class TransVOD(FrameDetector):
             and ``references``, the list [initial boxes (N, Q, 4), ...] the
             temporal head reads.
         """
-        mask = None
-        if key['memory_mask'] is not None:
-            mask = torch.cat([r['memory_mask'] for r in refs], 1)
-        ref_memory = torch.cat([r['memory'] + r['memory_pos'] for r in refs],
-                               1)
-        memory = self.temporal_encoder(key['memory'], key['memory_pos'],
-                                       ref_memory, key['spatial_shapes'],
-                                       key['valid_ratios'], mask)
+        memory = self.temporal_memory(key, refs)
         ref_query = torch.cat([r['query'] for r in refs], 1)
         ref_scores = torch.cat([r['scores'] for r in refs], 1)
         query = key['query']
@@ -291,7 +306,9 @@ class TransVOD(FrameDetector):
             valid_ratios=out['valid_ratios'][index],
             query=out['hidden_states'][-1][index],
             boxes=out['references'][-1][index].detach(),
-            scores=out['scores'][index])
+            scores=out['scores'][index],
+            image_size=out['image_size'][index],
+            feature_scale=out['feature_scale'])
 
     def clip_forward(self, inputs: Tensor, data_samples: list) -> Tuple:
         """Frame and temporal forward of training clips.

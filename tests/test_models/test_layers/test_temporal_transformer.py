@@ -73,3 +73,30 @@ def test_hard_query_mining_keeps_each_query_once():
         hard_query_mining(scores, 6)
     with pytest.raises(ValueError, match='does not match'):
         hard_query_mining(scores, 2, boxes[:, :4])
+
+
+def test_query_roi_fusion_reads_each_query_box():
+    """A query's output changes when the feature inside its box changes,
+    not when the feature elsewhere does."""
+    from mmvidseg.models.layers import QueryRoIFusion
+    torch.manual_seed(0)
+    layer = QueryRoIFusion(embed_dims=16, num_heads=2, roi_size=3,
+                           dynamic_channels=4, feedforward_channels=32)
+    layer.init_weights()
+    layer.eval()
+    layer.self_attn.attn.out_proj.weight.data.zero_()  # queries separate
+    layer.self_attn.attn.out_proj.bias.data.zero_()
+    query = torch.randn(1, 2, 16)
+    feature = torch.randn(1, 16, 8, 12)
+    # query 0 left half, query 1 right half, of a 64x96 frame (stride 8)
+    boxes = torch.tensor([[[0.2, 0.5, 0.3, 0.8], [0.8, 0.5, 0.3, 0.8]]])
+    size = torch.tensor([[96., 64.]])
+    out = layer(query, feature, boxes, size, 1 / 8)
+    assert out.shape == (1, 2, 16)
+    changed = feature.clone()
+    changed[..., 8:] += 5  # the right part only
+    out2 = layer(query, changed, boxes, size, 1 / 8)
+    assert torch.allclose(out[0, 0], out2[0, 0], atol=1e-5)
+    assert not torch.allclose(out[0, 1], out2[0, 1], atol=1e-3)
+    with pytest.raises(ValueError, match='disagree'):
+        layer(query, feature, boxes[:, :1], size, 1 / 8)

@@ -260,3 +260,61 @@ def test_lite_forward_tensor_and_bad_config():
         cfg = _shrink(Config.fromfile(LITE).model)
         cfg.temporal_head.test_cfg = dict(max_per_img=19)
         MODELS.build(cfg)
+
+
+PLUSPLUS = osp.join(CONFIGS,
+                    'transvod-plusplus_r18-w16_1xb1-1k_toy-imagenet-vid.py')
+
+
+@pytest.mark.parametrize('key', [0, 3])
+def test_plusplus_loss_every_stage(key):
+    model = _model(PLUSPLUS)
+    assert model.temporal_encoder is None  # no TDTE, as the release
+    data = model.data_preprocessor(
+        _clips(n=2, t=model.num_ref_frames + 1, key=key), training=True)
+    losses = model(**data, mode='loss')
+    assert {'loss_cls', 'd0.loss_bbox', 'd1.loss_iou'} <= set(losses)
+    assert not any(k.startswith('frame_') for k in losses)
+    total = sum(losses.values())
+    assert torch.isfinite(total)
+    total.backward()
+    for module in (model.query_fusion, model.query_encoder,
+                   model.temporal_decoder, model.temporal_head):
+        grads = [p.grad for p in module.parameters()]
+        assert grads and all(g is not None for g in grads)
+    assert all(p.grad is None for p in model.detector.parameters())
+
+
+def test_plusplus_stages_chain_from_the_key_boxes():
+    """Three stages, each from the key frame's single-frame boxes; the
+    references' fused queries change the key frame's output."""
+    model = _model(PLUSPLUS)
+    model.eval()
+    data = model.data_preprocessor(_clips(n=1, t=model.num_ref_frames + 1))
+    frames, samples = model.to_frames(data['inputs'],
+                                      data['data_samples'], True)
+    with torch.no_grad():
+        out = model.frame_transformer(frames, samples)
+        key = model.split_frames(out, torch.tensor([0]))
+        refs = [model.split_frames(out, torch.tensor([i]))
+                for i in range(1, 5)]
+        hidden, references = model.temporal_forward(key, refs)
+        assert hidden.shape == (3, 1, 20, 64) and len(references) == 3
+        assert all(r is key['boxes'] for r in references)
+        other = [dict(r, query=r['query'] + 1) for r in refs]
+        moved, _ = model.temporal_forward(key, other)
+    assert not torch.allclose(hidden[-1], moved[-1], atol=1e-4)
+
+
+def test_plusplus_predicts_online_and_optional_tdte():
+    model = _model(PLUSPLUS, temporal_encoder=dict(num_heads=4))
+    assert model.temporal_encoder is not None
+    model.eval()
+    for t in range(2):
+        data = model.data_preprocessor(_clips(n=1, t=1))
+        data['data_samples'][0].video_data_samples[0].set_metainfo(
+            dict(frame_id=t))
+        with torch.no_grad():
+            out = model(**data, mode='predict')
+        pred = out[0].video_data_samples[0].pred_instances
+        assert pred.bboxes.shape == (20, 4) and pred.labels.max() < 3
