@@ -20,7 +20,9 @@ temporal windows (``num_ref_frames + 1`` or ``clip_frames``) must be equal,
 else it stops and says which options to set. It prints the seconds and FPS
 per frame of each and the ratio (how many times faster per frame the first
 config is). Warm-up calls come first, untimed; the timed frames are
-rounded up to whole clips. The two models are timed in turn ``--rounds``
+rounded up to whole clips. On the CPU the time is the process's CPU time
+(use ``--threads 1``: then other jobs on a shared machine do not count),
+on the GPU the wall time. The two models are timed in turn ``--rounds``
 times and each one's fastest round counts, so that a load change on a
 shared machine does not favour one of them.
 """
@@ -96,18 +98,22 @@ def time_per_frame(model, device: str, shape, frames: int,
     length = warm + timed
     height, width = shape
     video = torch.randn(1, length, 3, height, width, device=device)
-    start = time.perf_counter()
+    # CPU: the process's CPU time (with one thread, unaffected by other
+    # jobs on a shared machine); GPU: wall time after synchronising
+    clock = time.perf_counter if device.startswith('cuda') else \
+        time.process_time
+    start = clock()
     with torch.no_grad():
         for first in range(0, length, step):
             if first == warm:
                 if device.startswith('cuda'):
                     torch.cuda.synchronize()
-                start = time.perf_counter()
+                start = clock()
             model.predict(video[:, first:first + step],
                           [_clip(first, step, height, width, length)])
     if device.startswith('cuda'):
         torch.cuda.synchronize()
-    seconds = (time.perf_counter() - start) / timed
+    seconds = (clock() - start) / timed
     return dict(frames_per_call=step, timed_frames=timed,
                 seconds_per_frame=seconds, fps=1.0 / seconds)
 
