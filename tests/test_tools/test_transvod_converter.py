@@ -267,6 +267,16 @@ def test_transvod_multi_official_loads_strict():
             query.transpose(0, 1), ref.transpose(0, 1)).transpose(0, 1)
     torch.testing.assert_close(mine, theirs, atol=1e-4, rtol=1e-4)
 
+    # the release never runs its TDTE: without it (temporal_encoder=None)
+    # our model computes as the release does
+    no_tdte, dropped = tool.convert_transvod(official, drop_tdte=True)
+    tdte = [k for k in official
+            if k.startswith('transformer.temporal_encoder_layer.')]
+    assert len(tdte) == 22 and set(tdte) <= set(dropped)
+    _build(MULTI, **NECK_BIAS, **{
+        'model.temporal_encoder': None
+    }).load_state_dict(no_tdte, strict=True)
+
 
 def test_transvod_single_official_loads_strict():
     tool = _tool()
@@ -298,7 +308,14 @@ def test_transvod_converter_cli(tmp_path, capsys):
     dropped = tool.main([src, dst, '--trust-pickle'])
     assert dropped == ['class_embed.0.weight[0]']
     printed = capsys.readouterr().out
-    assert 'never runs its TDTE' in printed
+    assert 'never runs its TDTE' in printed and '--drop-tdte' in printed
+    assert tool.main([src, str(tmp_path / 'no_tdte.pth'), '--trust-pickle',
+                      '--drop-tdte']) == [
+        'class_embed.0.weight[0]',
+        'transformer.temporal_encoder_layer.linear1.bias'
+    ]
+    printed = capsys.readouterr().out
+    assert 'and the unused TDTE' in printed and 'never runs' not in printed
     converted = torch.load(dst, weights_only=True)['state_dict']
     assert sorted(converted) == [
         'detector.bbox_head.cls_branches.0.weight',

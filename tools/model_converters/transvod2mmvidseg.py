@@ -7,11 +7,13 @@ layout.
 Example::
 
     python tools/model_converters/transvod2mmvidseg.py \\
-        checkpoint0006.pth transvod_r50_official.pth --trust-pickle
+        checkpoint0006.pth transvod_r50_official.pth --trust-pickle \\
+        --drop-tdte
     python tools/test.py \\
         configs/transvod/transvod_r50-dc5_8xb1-7e_imagenet-vid.py \\
         transvod_r50_official.pth \\
-        --cfg-options model.detector.neck.bias=True
+        --cfg-options model.detector.neck.bias=True \\
+        model.temporal_encoder=None
 
 Layout (``models/deformable_detr_{single,multi}.py``,
 ``models/deformable_transformer_{single,multi}.py``, ``models/backbone.py``
@@ -49,7 +51,8 @@ the FFN) -> ``norms.0``, ``norms.1``; decoder, TDTE and TQE layers apply
 ``norm2`` (self-attention), then ``norm1`` (cross-attention), then
 ``norm3`` (FFN) -> ``norms.0``, ``norms.1``, ``norms.2``.
 
-**Dropped** (reported): ``transformer.decoder.bbox_embed.*``, the same
+**Dropped** (reported): ``transformer.temporal_encoder_layer.*`` with
+``--drop-tdte`` (see below); ``transformer.decoder.bbox_embed.*``, the same
 tensors as ``bbox_embed.*`` (the box-refinement hack shares the modules;
 checked equal), and row 0 of every class layer: the release builds 31
 class logits (``num_classes = 31``) and its labels are the ImageNet VID
@@ -60,8 +63,10 @@ other key without a place here is an error, listing the keys.
 **What differs after conversion** (printed): the release's forward never
 runs the TDTE (``self.TDAM = False`` in
 ``models/deformable_transformer_multi.py``), so its
-``temporal_encoder_layer`` weights are the initial ones; they load, but
-our ``TransVOD`` applies that layer. The release's ``input_proj`` conv has
+``temporal_encoder_layer`` weights are the initial ones. Convert with
+``--drop-tdte`` and test with ``model.temporal_encoder=None`` (no TDTE) to
+compute as the release does; without it they load into our TDTE, which our
+``TransVOD`` then applies. The release's ``input_proj`` conv has
 a bias, which our configs' ``ChannelMapper`` builds only with
 ``model.detector.neck.bias=True``. torchvision's dilated ResNet (DC5) keeps
 dilation 1 in the first block of ``layer4``, mmdet's ResNet dilates all of
@@ -165,7 +170,8 @@ def _check_shared_boxes(official: Dict[str, torch.Tensor]) -> List[str]:
 
 
 def convert_transvod(official: Dict[str, torch.Tensor],
-                     num_classes: int = 30) -> Tuple[OrderedDict, List[str]]:
+                     num_classes: int = 30,
+                     drop_tdte: bool = False) -> Tuple[OrderedDict, List[str]]:
     """Rename an official state dict.
 
     Args:
@@ -174,6 +180,9 @@ def convert_transvod(official: Dict[str, torch.Tensor],
         num_classes (int): Classes of our model. The official class layers
             have ``num_classes + 1`` rows (background slot 0, dropped) or
             ``num_classes``. Defaults to 30 (ImageNet VID).
+        drop_tdte (bool): Drop the release's unused TDTE
+            (``transformer.temporal_encoder_layer.*``), for a config with
+            ``temporal_encoder=None``. Defaults to False.
 
     Returns:
         tuple: The converted state dict and the dropped official keys
@@ -193,6 +202,8 @@ def convert_transvod(official: Dict[str, torch.Tensor],
     dropped = _check_shared_boxes(official)
     converted, unknown = OrderedDict(), []
     for key, value in official.items():
+        if drop_tdte and key.startswith('transformer.temporal_encoder_layer.'):
+            dropped.append(key)
         if key in dropped:
             continue
         new = _rename(key)
@@ -226,7 +237,9 @@ def notes(converted: Dict[str, torch.Tensor]) -> List[str]:
     if any(k.startswith('temporal_encoder.') for k in converted):
         out.append('the release never runs its TDTE (TDAM = False): the '
                    'temporal_encoder weights are its initial ones, and our '
-                   'TransVOD applies them')
+                   'TransVOD applies them; convert with --drop-tdte and '
+                   'test with model.temporal_encoder=None to compute as '
+                   'the release')
     if 'detector.neck.convs.0.conv.bias' in converted:
         out.append('input_proj has a conv bias: test with --cfg-options '
                    'model.detector.neck.bias=True')
@@ -246,6 +259,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='classes of our model (the release has one more: a '
         'background slot, dropped)')
     parser.add_argument(
+        '--drop-tdte', action='store_true',
+        help="drop the release's TDTE, which its forward never runs (for "
+        'a config with model.temporal_encoder=None)')
+    parser.add_argument(
         '--trust-pickle', action='store_true',
         help='unpickle a checkpoint that a weights-only load refuses (the '
         'release stores its argparse arguments)')
@@ -257,13 +274,15 @@ def main(argv=None) -> List[str]:
     checkpoint = load_state_dict(args.src, args.trust_pickle)
     # the release saves {'model': ..., 'optimizer': ..., 'args': ...}
     state = checkpoint.get('model', checkpoint)
-    converted, dropped = convert_transvod(state, args.num_classes)
+    converted, dropped = convert_transvod(state, args.num_classes,
+                                          args.drop_tdte)
     torch.save(dict(state_dict=converted,
                     meta=dict(converted_from=args.src, dropped=dropped)),
                args.dst)
     print(f'{len(converted)} tensors written to {args.dst}; dropped '
           f'{len(dropped)}: the shared copies transformer.decoder.bbox_'
-          'embed.* and the background row 0 of the class layers')
+          'embed.*, the background row 0 of the class layers'
+          + (' and the unused TDTE' if args.drop_tdte else ''))
     for note in notes(converted):
         print(f'note: {note}')
     return dropped
