@@ -28,11 +28,6 @@ IMAGE_R50 = osp.join(CONFIGS,
                      'polyphonicformer_r50_8xb1-192e_cityscapes-dvps-image.py')
 VIDEO_R50 = osp.join(CONFIGS,
                      'polyphonicformer_r50_8xb2-48e_cityscapes-dvps.py')
-# the model lands with issue 14; until its R50 configs are in the tree the
-# two loading tests cannot run (the conversion tests below still do)
-needs_r50_configs = pytest.mark.skipif(
-    not (osp.exists(IMAGE_R50) and osp.exists(VIDEO_R50)),
-    reason='PolyphonicFormer R50 configs (issue 14) are not in the tree')
 
 
 def _tool():
@@ -162,7 +157,6 @@ def official_polyphonic_state_dict(video=True):
 
 
 # ----------------------------------------------------------------- tests
-@needs_r50_configs
 def test_polyphonicformer_image_official_loads_strict():
     tool = _tool()
     official = official_polyphonic_state_dict(video=False)
@@ -228,7 +222,6 @@ def test_polyphonicformer_converter_cli(tmp_path, capsys):
         ['backbone.conv1.weight'], official['module.backbone.conv1.weight'])
 
 
-@needs_r50_configs
 def test_polyphonicformer_video_official_drops_the_roi_track_head():
     tool = _tool()
     official = official_polyphonic_state_dict(video=True)
