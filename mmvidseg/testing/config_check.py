@@ -331,6 +331,22 @@ def _imagenet_vid_spec() -> DatasetSpec:
         write=_write_imagenet_vid)
 
 
+def _write_davis(root: str, splits: dict, spec: DatasetSpec) -> None:
+    from .toy_formats.davis import write_davis
+    write_davis(root, splits)  # with Flow/480p .flo files (VS-ReID)
+
+
+def _davis_spec() -> DatasetSpec:
+    """DAVIS 2017 (semi-supervised VOS): 480p frames (854x480), no
+    classes (object ids), exact forward flow in Flow/480p; clips of 3
+    frames cropped to 480x480 after a 0.8-1.2 rescale of 854x480."""
+    return DatasetSpec(
+        name='DAVIS 2017', frame_size=(480, 854),
+        train_input=InputSpec('crop', (480, 480), scale=(854, 480)),
+        clip_frames=3, num_frames=3, val_num_frames=3,
+        pred_fields=('pred_sem_seg', ), write=_write_davis)
+
+
 # ----------------------------------------------------------------- specs
 def _ids(classes, names: Dict[str, str]) -> Dict[str, int]:
     """Toy class name -> id of the real class named ``names[toy]``."""
@@ -394,6 +410,7 @@ def dataset_specs() -> Dict[str, DatasetSpec]:
     specs.update(_more_vis_specs(specs['YouTubeVISDataset/2019']))
     specs['ImageNetVIDDataset'] = _imagenet_vid_spec()
     specs.update(_dvps_specs(cs, cs_map, video_preds))
+    specs['DAVISDataset'] = _davis_spec()
     return specs
 
 
@@ -650,11 +667,27 @@ def _scope(cfg: Config, what: str):
             f'{name}: {what} failed: {type(e).__name__}: {e}') from e
 
 
+def _drop_pretrained(cfg) -> None:
+    """Set every ``init_cfg`` of type ``Pretrained`` in a nested config
+    to None, in place."""
+    if isinstance(cfg, dict):
+        init = cfg.get('init_cfg')
+        if isinstance(init, dict) and init.get('type') == 'Pretrained':
+            cfg['init_cfg'] = None
+        for value in cfg.values():
+            _drop_pretrained(value)
+    elif isinstance(cfg, (list, tuple)):
+        for value in cfg:
+            _drop_pretrained(value)
+
+
 def build_real_model(cfg: Config) -> torch.nn.Module:
     """The config's model at full size, on the CPU, without downloads.
 
-    The backbone's ``init_cfg`` (also a wrapped ``detector``'s) is set to
-    None (nothing is downloaded; the parameter count does not change) and
+    The backbone's ``init_cfg`` (also a wrapped ``detector``'s) and every
+    ``Pretrained`` ``init_cfg`` elsewhere (a second stream, a ReID
+    embedder) are set to None (nothing is downloaded; the parameter count
+    does not change) and
     SyncBN becomes BN (no process group on the CPU; same parameters).
     Weights are initialised.
     """
@@ -665,6 +698,7 @@ def build_real_model(cfg: Config) -> torch.nn.Module:
     for holder in (model_cfg, model_cfg.get('detector')):
         if holder is not None and holder.get('backbone') is not None:
             holder.backbone.init_cfg = None
+    _drop_pretrained(model_cfg)
     with _scope(cfg, 'building the model'):
         model = revert_sync_batchnorm(MODELS.build(model_cfg))
         model.init_weights()
@@ -834,6 +868,8 @@ def check_classes(name: str, spec: DatasetSpec, dataset,
         int, optional: The number of classes (None without classes).
     """
     classes = dataset.metainfo.get('classes')
+    if spec.classes is None and tuple(classes or ()) == ('object', ):
+        return None  # VOS (DAVIS): labels are object ids, not classes
     num = None if classes is None else len(classes)
     if num != spec.num_classes:
         raise ConfigCheckError(

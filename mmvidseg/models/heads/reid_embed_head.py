@@ -35,6 +35,13 @@ class ReIDEmbedHead(BaseModule):
         num_fcs (int): Hidden fully connected layers. Defaults to 1.
         loss_triplet (dict): Metric loss on (embeddings, instance ids).
             Defaults to ``mmdet.TripletLoss`` with margin 0.3.
+        num_classes (int, optional): Instances of the training set; with
+            ``loss_cls`` a linear classifier over them is trained on the
+            embedding (the identity loss ReID models add to the triplet
+            loss; alone, batch-hard triplets can collapse every
+            embedding to one point). None: triplet loss only.
+        loss_cls (dict, optional): Identity classification loss, e.g.
+            ``dict(type='mmdet.CrossEntropyLoss', loss_weight=1.0)``.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -46,6 +53,8 @@ class ReIDEmbedHead(BaseModule):
                  num_fcs: int = 1,
                  loss_triplet: ConfigType = dict(
                      type='mmdet.TripletLoss', margin=0.3, loss_weight=1.0),
+                 num_classes: Optional[int] = None,
+                 loss_cls: Optional[ConfigType] = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
@@ -60,6 +69,13 @@ class ReIDEmbedHead(BaseModule):
         layers.append(nn.Linear(channels, out_channels))
         self.fcs = nn.Sequential(*layers)
         self.loss_triplet = MODELS.build(loss_triplet)
+        if (num_classes is None) != (loss_cls is None):
+            raise ValueError('give both num_classes and loss_cls (identity '
+                             'loss), or neither')
+        self.num_classes = num_classes
+        if loss_cls is not None:
+            self.classifier = nn.Linear(out_channels, num_classes)
+            self.loss_cls = MODELS.build(loss_cls)
 
     def forward(self, crops: Tensor, mode: str = 'tensor') -> Tensor:
         """Embeddings (N, out_channels) of crops (N, 3, h, w), not
@@ -78,21 +94,31 @@ class ReIDEmbedHead(BaseModule):
 
         Args:
             crops (Tensor): (N, 3, h, w) normalised crops.
-            ids (Tensor): (N, ) instance ids, unique across the batch (an
-                id is one object of one video).
+            ids (Tensor): (N, ) instance ids (an id is one object of one
+                video), ``< num_classes`` with an identity loss.
 
         Returns:
-            dict: ``loss_reid`` and ``pos_gap_reid`` (the mean of the
+            dict: ``loss_reid``, ``loss_reid_cls`` (with an identity
+            loss) and ``pos_gap_reid`` (the mean of the
             hardest negative's minus the hardest positive's distance; > 0
             when the instances are told apart), both 0 without gradients
             when the batch has fewer than two instances.
         """
         if crops.size(0) != ids.numel():
             raise ValueError(f'{crops.size(0)} crops but {ids.numel()} ids')
-        emb = F.normalize(self(crops), dim=1)
+        raw = self(crops)
+        emb = F.normalize(raw, dim=1)
+        losses = {}
+        if self.num_classes is not None:
+            if int(ids.max()) >= self.num_classes or int(ids.min()) < 0:
+                raise ValueError(f'instance ids must be in [0, '
+                                 f'{self.num_classes}) (num_classes), got '
+                                 f'{int(ids.min())}..{int(ids.max())}')
+            losses['loss_reid_cls'] = self.loss_cls(
+                self.classifier(raw), ids)
         if ids.unique().numel() < 2:
             zero = emb.sum() * 0
-            return dict(loss_reid=zero, pos_gap_reid=zero.detach())
+            return dict(losses, loss_reid=zero, pos_gap_reid=zero.detach())
         loss = self.loss_triplet(emb, ids)
         with torch.no_grad():
             dist = torch.cdist(emb, emb)
@@ -100,7 +126,7 @@ class ReIDEmbedHead(BaseModule):
             hard_pos = dist.masked_fill(~same, 0).amax(1)
             hard_neg = dist.masked_fill(same, 4).amin(1)
             gap = (hard_neg - hard_pos).mean()
-        return dict(loss_reid=loss, pos_gap_reid=gap)
+        return dict(losses, loss_reid=loss, pos_gap_reid=gap)
 
 
 def reid_training_boxes(masks: Tensor,

@@ -264,12 +264,27 @@ class VSReID(BaseVideoModel):
                 crops.append(
                     crop_patches(img[None].expand(len(objects), -1, -1, -1),
                                  boxes.to(img), self.reid.crop_size))
-                ids.append(torch.tensor(objects) + n * 256)
+                ids.append(self._instance_ids(frame, objects, n))
         if not crops:
             zero = sum(p.sum() for p in self.reid.embedder.parameters())
             return dict(loss_reid=zero * 0)
         return self.reid.embedder.loss(
             torch.cat(crops), torch.cat(ids).to(inputs.device))
+
+    def _instance_ids(self, frame, objects: List[int], n: int) -> Tensor:
+        """Ids of a frame's objects: ``video_id * max_objects + object id -
+        1`` (unique in the dataset; the identity loss's classes) with
+        ``train_cfg.reid_max_objects``, else ``n * 256 + object id`` for
+        clip ``n`` of the batch (unique in the batch)."""
+        objects = torch.tensor(objects)
+        k = self.train_cfg.get('reid_max_objects')
+        if k is None:
+            return objects + n * 256
+        if int(objects.max()) > k:
+            raise ValueError(
+                f'sequence {_video_name(frame)}: object id '
+                f'{int(objects.max())} > train_cfg.reid_max_objects={k}')
+        return frame.metainfo['video_id'] * k + objects - 1
 
     def mask_loss(self, inputs: Tensor,
                   data_samples: list) -> Dict[str, Tensor]:

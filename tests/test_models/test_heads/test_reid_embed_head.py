@@ -67,6 +67,20 @@ def test_single_identity_and_bad_input():
         head(crops, mode='loss')
 
 
+def test_identity_loss():
+    head = MODELS.build(dict(
+        EMBEDDER, num_classes=4,
+        loss_cls=dict(type='mmdet.CrossEntropyLoss')))
+    crops, ids = _crops([(1., 0., 0.), (0., 1., 0.)], n_per=2)
+    losses = head.loss(crops, ids)
+    assert set(losses) == {'loss_reid', 'loss_reid_cls', 'pos_gap_reid'}
+    assert losses['loss_reid_cls'] > 0
+    with pytest.raises(ValueError, match=r'in \[0, 4\)'):
+        head.loss(crops, ids + 3)
+    with pytest.raises(ValueError, match='both num_classes and loss_cls'):
+        MODELS.build(dict(EMBEDDER, num_classes=4))
+
+
 def test_reid_training_boxes():
     masks = torch.zeros(2, 20, 30, dtype=torch.bool)
     masks[0, 2:12, 4:24] = True  # box (4, 2, 24, 12)
