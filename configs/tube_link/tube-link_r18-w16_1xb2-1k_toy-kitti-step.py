@@ -16,7 +16,8 @@ model = dict(
     data_preprocessor=dict(seg_pad_value=255),
     tube_size=2,  # ablation: 1 (online), 2, 4 at test time
     with_link=True,  # ablation switch: cross-tube link
-    # ablation switch: embed_head=None trains without the contrastive loss
+    # ablation switch: embed_head=None (with with_link=False) trains
+    # without the contrastive loss
     embed_head=dict(
         type='mmdet.QuasiDenseEmbedHead',
         num_fcs=2,
