@@ -1,7 +1,8 @@
 # Second training stage of the tiny VS-ReID: a re-identification embedding
 # (ReIDEmbedHead: ResNet-18 V1c of width 16 on 32x32 crops, global pooling,
-# two fully connected layers, 64-d; mmdet's TripletLoss + identity loss) trained on the toy
-# DAVIS instance ids, on top of the propagation model of
+# two fully connected layers, 64-d; mmdet's TripletLoss + an identity
+# loss) trained on the toy DAVIS instance ids, on top of the propagation
+# model of
 # vs-reid_r18-w16_1xb2-1k_toy-davis.py, which it loads and does not change
 # (train_cfg.losses=('reid', ): the propagation weights get no gradient).
 # One checkpoint then holds both; re-identification is switched off at test
@@ -41,6 +42,9 @@ model = dict(
             num_classes=32 * 4,
             loss_cls=dict(type='mmdet.CrossEntropyLoss', loss_weight=1.0)),
         crop_size=(32, 32),
+        # the 5th percentile of same-instance similarities on the training
+        # videos (README; calibrated on training data, not on val)
+        reid_th=0.94,
         # a re-started object is propagated forward only: on these videos
         # the object is truly hidden between its loss and its return, and
         # backward propagation paints it onto the occluder (README)
