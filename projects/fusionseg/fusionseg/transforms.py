@@ -1,7 +1,9 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """DAVIS 2016-style annotations: every object is the one foreground."""
+import numpy as np
 from mmcv.transforms import BaseTransform
 
+from mmvidseg.datasets.transforms.loading import _set_instances
 from mmvidseg.registry import TRANSFORMS
 
 
@@ -12,8 +14,10 @@ class BinarizeVOSAnnotation(BaseTransform):
 
     DAVIS 2016 (single object, unsupervised) scores the union of the
     objects; apply this after ``LoadVOSAnnotation`` on DAVIS 2017-style
-    data. The first frame's ``ref_object_ids`` become ``[1]`` when the
-    frame has any foreground.
+    data. The instance keys (``gt_masks``, ``gt_instances_ids``...), which
+    ``DAVISMetric`` reads before ``gt_sem_seg``, become one instance (id 1)
+    or none, and the first frame's ``ref_object_ids`` become ``[1]`` when
+    the frame has any foreground.
 
     Args:
         ignore_index (int): Void label kept as is. Defaults to 255.
@@ -30,6 +34,11 @@ class BinarizeVOSAnnotation(BaseTransform):
         out = ((ids > 0) & (ids != self.ignore_index)).astype(ids.dtype)
         out[ids == self.ignore_index] = self.ignore_index
         results['gt_seg_map'] = out
+        if 'gt_masks' in results:
+            fg = out == 1
+            masks = fg[None] if fg.any() else np.zeros((0, ) + fg.shape, bool)
+            _set_instances(results, masks, np.zeros(len(masks), np.int64),
+                           np.ones(len(masks), np.int64))
         if 'ref_object_ids' in results:
             results['ref_object_ids'] = [1] if (out == 1).any() else []
         return results

@@ -15,7 +15,7 @@ from mmengine.structures import PixelData
 PROJECT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 ROOT = osp.dirname(osp.dirname(PROJECT))
 CONFIGS = osp.join(PROJECT, 'configs')
-FUSED = osp.join(CONFIGS, 'fusionseg_r18-w16_1xb4-400_toy-davis.py')
+FUSED = osp.join(CONFIGS, 'fusionseg_r18-w16_1xb4-200_toy-davis.py')
 
 
 def _model(config=FUSED, **kwargs):
@@ -131,9 +131,14 @@ def test_binarize_annotation_merges_objects():
     from projects.fusionseg.fusionseg import BinarizeVOSAnnotation
     ids = np.array([[0, 1, 2], [255, 3, 0]], np.uint8)
     out = BinarizeVOSAnnotation()(dict(gt_seg_map=ids,
-                                       ref_object_ids=[1, 2, 3]))
+                                       ref_object_ids=[1, 2, 3],
+                                       gt_masks=None))
     assert out['gt_seg_map'].tolist() == [[0, 1, 1], [255, 1, 0]]
     assert out['ref_object_ids'] == [1]
+    # the instances DAVISMetric reads first become the one foreground
+    assert out['gt_masks'].masks.tolist() == [[[0, 1, 1], [0, 1, 0]]]
+    assert out['gt_instances_ids'].tolist() == [1]
+    assert out['gt_bboxes'].tolist() == [[1, 0, 3, 2]]
     with pytest.raises(KeyError, match='LoadVOSAnnotation'):
         BinarizeVOSAnnotation()(dict())
 
@@ -141,5 +146,5 @@ def test_binarize_annotation_merges_objects():
 def test_ablation_configs_keep_one_stream():
     for s in ('appearance', 'motion'):
         cfg = Config.fromfile(
-            osp.join(CONFIGS, f'fusionseg-{s}_r18-w16_1xb4-400_toy-davis.py'))
+            osp.join(CONFIGS, f'fusionseg-{s}_r18-w16_1xb4-200_toy-davis.py'))
         assert tuple(cfg.model.streams) == (s, )
