@@ -8,7 +8,8 @@ from PIL import Image
 
 from mmvidseg.testing import generate_toy_video
 from mmvidseg.testing.inference import load_script, random_checkpoint
-from mmvidseg.testing.toy_formats import write_davis, write_imagenet_vid
+from mmvidseg.testing.toy_formats import (write_cityscapes_dvps, write_davis,
+                                          write_imagenet_vid)
 
 ROW = 16 + 128  # caption strip + panel
 
@@ -54,3 +55,25 @@ def test_ground_truth_only_without_checkpoint(tmp_path, capsys):
             '--methods', 'transvod', '--checkpoint',
             f'transvod={tmp_path / "none.pth"}'
         ])
+
+
+def test_dvps_ground_truth_panoptic_and_depth_rows(tmp_path, capsys):
+    """PolyphonicFormer: the panoptic | depth drawing of each frame is
+    split into a panoptic row and a depth colour-map row."""
+    tool = load_script('tools/misc/make_readme_figures.py')
+    video = generate_toy_video(1000, num_frames=4, height=32, width=48)
+    root = write_cityscapes_dvps(str(tmp_path / 'dvps'), {'val': [video]})
+    assert tool.main([
+        '--methods', 'polyphonicformer', '--search-dirs',
+        str(tmp_path / 'none'), '--data-root', f'polyphonicformer={root}',
+        '--out-dir', str(tmp_path / 'res')
+    ]) == 0
+    image = np.array(
+        Image.open(tmp_path / 'res' / 'polyphonicformer_toy.png').convert(
+            'RGB'))
+    assert image.shape == (2 * ROW, 4 * 192, 3)
+    out = capsys.readouterr().out
+    assert 'ground truth (no checkpoint: no model output): panoptic' in out
+    assert 'depth colour map' in out
+    # the depth row is not the panoptic row
+    assert not np.array_equal(image[:ROW], image[ROW:])

@@ -15,6 +15,9 @@ been generated, see ``tools/misc/generate_toy_data.py``) and drawn with
   ``work_dirs``). Without one the picture shows the ground truth only, and
   its caption says so.
 
+PolyphonicFormer (DVPS) gets two rows per source: the panoptic drawing
+(a colour per track id) and the depth colour map of the same frames.
+
 Deep Voxel Flow shows, per row, frame t, the true frame t + 1, the
 synthesised frame t + 1 (from frames t and t + 2) and frame t + 2.
 
@@ -78,6 +81,16 @@ METHODS = {
         'layer-cascade_r18-w16_1xb4-1k_toy-vspw-256x384.py',
         kind='seg',
         data='toy VSPW 256x384'),
+    'polyphonicformer':
+    dict(
+        title='PolyphonicFormer (DVPS)',
+        config='configs/polyphonicformer/'
+        'polyphonicformer_r18-w16_1xb2-500_toy-cityscapes-dvps.py',
+        kind='seg',
+        data='toy Cityscapes-DVPS',
+        # each drawing is panoptic | depth: one row per panel
+        panel_rows=('panoptic (a colour per track)',
+                    'depth colour map (near bright, black: no depth)')),
 }
 PANEL_HEIGHT = 128
 CAPTION_HEIGHT = 16
@@ -170,6 +183,19 @@ def grid(rows: List[List[np.ndarray]], captions: List[str]) -> np.ndarray:
         block = np.pad(block, ((0, 0), (0, pad), (0, 0)), constant_values=255)
         out += [caption(width, text), block]
     return np.concatenate(out, axis=0)
+
+
+def split_panel_rows(rows: List[List[np.ndarray]], captions: List[str],
+                     names: tuple) -> tuple:
+    """Rows of side-by-side drawings (``len(names)`` panels of equal
+    width each) as one row per panel, captioned ``<caption>: <name>``."""
+    out_rows, out_captions = [], []
+    for row, text in zip(rows, captions):
+        parts = [np.split(drawing, len(names), axis=1) for drawing in row]
+        for k, name in enumerate(names):
+            out_rows.append([p[k] for p in parts])
+            out_captions.append(f'{text}: {name}')
+    return out_rows, out_captions
 
 
 def save_png(path: str, rgb: np.ndarray, colours: int = 192) -> int:
@@ -329,6 +355,8 @@ def make_figure(method: str,
                         'config)')
     else:
         captions[0] += ' (no checkpoint: no model output)'
+    if 'panel_rows' in info:
+        rows, captions = split_panel_rows(rows, captions, info['panel_rows'])
     return grid(rows, captions), captions
 
 
