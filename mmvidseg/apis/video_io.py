@@ -101,11 +101,15 @@ class FrameSource:
 
     def __iter__(self) -> Iterator[Tuple[str, np.ndarray]]:
         count = 0
-        for name, frame in self._frames():
-            if self.max_frames is not None and count >= self.max_frames:
-                break
+        # stop before reading a frame past max_frames (a camera would
+        # block on it)
+        frames = self._frames() if self.max_frames is None or \
+            self.max_frames > 0 else iter(())
+        for name, frame in frames:
             count += 1
             yield name, frame
+            if self.max_frames is not None and count >= self.max_frames:
+                break
         if count == 0:
             raise ValueError(f'no frame could be read from {self.inputs!r}')
 
