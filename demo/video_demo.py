@@ -1,9 +1,10 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""Run a video segmentation (VPS / VIS / VSS) or video object detection
-(VOD) model on a video and write the annotated video (or frames).
+"""Run a video segmentation (VPS / VIS / VSS / DVPS) or video object
+detection (VOD) model on a video and write the annotated video (or frames).
 
-Any VPS / VIS / VSS config of mmvidseg works (Video K-Net, Tube-Link, the
-frame baseline, Deep Layer Cascade...) through ``VideoSegInferencer``, and
+Any VPS / VIS / VSS / DVPS config of mmvidseg works (Video K-Net,
+Tube-Link, the frame baseline, Deep Layer Cascade, PolyphonicFormer with its
+depth colour map...) through ``VideoSegInferencer``, and
 any VOD config (TransVOD, its single-frame detector) through
 ``VideoDetInferencer``: boxes with class and score, and with ``--det-file``
 the boxes as ImageNet VID submission lines. VS-ReID (first-frame masks)
@@ -43,7 +44,8 @@ def parse_args(argv=None):
         epilog=__doc__.split('\n\n', 1)[1])
     parser.add_argument(
         'input', help='video file, folder of frames, or a webcam index')
-    parser.add_argument('config', help='VPS / VIS / VSS / VOD model config')
+    parser.add_argument(
+        'config', help='VPS / VIS / VSS / DVPS / VOD model config')
     parser.add_argument(
         'checkpoint',
         nargs='?',

@@ -59,7 +59,10 @@ def frame_prediction(sample) -> Dict[str, np.ndarray]:
 
 @INFERENCERS.register_module()
 class VideoSegInferencer(BaseVideoInferencer):
-    """Run a video segmentation model (VPS / VIS / VSS) on a video.
+    """Run a video segmentation model (VPS / VIS / VSS / DVPS) on a video.
+
+    DVPS models (PolyphonicFormer) also return each frame's ``depth``
+    (metres) and draw it as a colour-map panel next to the panoptic one.
 
     Built from a config and a checkpoint (optional: without it the model is
     randomly initialised, with a warning). The input is a video file, a
