@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import List, Optional
 
 import torch.nn as nn
-from mmengine.config import ConfigDict
+from mmengine.config import Config, ConfigDict
 from mmengine.dataset import pseudo_collate
 from mmengine.infer import BaseInferencer
 from mmengine.registry import FUNCTIONS, init_default_scope
@@ -101,7 +101,10 @@ class BaseVideoInferencer(BaseInferencer):
     dataset.
 
     Args:
-        model (str | Config | dict): Config file or config.
+        model (str | Config | dict): Config file, config, or the name of a
+            model in ``model-index.yml`` (e.g.
+            ``'video-knet_r18-w16_1xb2-6k_toy-kitti-step'``; its metafile's
+            ``Weights`` are used when no ``weights`` are given).
         weights (str, optional): Checkpoint. Defaults to None.
         device (str, optional): e.g. ``'cpu'``, ``'cuda:0'``. Defaults to
             None (CUDA when available).
@@ -125,6 +128,33 @@ class BaseVideoInferencer(BaseInferencer):
             device=device,
             scope='mmvidseg',
             show_progress=show_progress)
+
+    def _load_model_from_metafile(self, model: str):
+        """Config and weights of a model named in ``model-index.yml``: the
+        installed package's ``mmvidseg/.mim`` or the source tree's."""
+        package = osp.dirname(osp.dirname(osp.abspath(__file__)))
+        root = osp.join(package, '.mim')
+        if not osp.isfile(osp.join(root, 'model-index.yml')):
+            root = osp.dirname(package)
+        if not osp.isfile(osp.join(root, 'model-index.yml')):
+            raise FileNotFoundError(
+                f'{model!r} is neither a config file nor a model name: no '
+                f'model-index.yml in {package}/.mim or {root}')
+        models = BaseInferencer._get_models_from_metafile(root)
+        names = {}
+        for entry in models:
+            for name in [entry['Name']] + list(entry.get('Alias', [])):
+                names[name.lower()] = entry
+        entry = names.get(model.lower())
+        if entry is None:
+            raise ValueError(
+                f'{model!r} is neither a config file nor a model of '
+                f'{root}/model-index.yml (e.g. '
+                f'{sorted(names)[:3]}; `mim search mmvidseg` lists them)')
+        weights = entry.get('Weights')
+        if isinstance(weights, list):
+            weights = weights[0]
+        return Config.fromfile(osp.join(root, entry['Config'])), weights
 
     def _init_model(self, cfg, weights, device='cpu') -> nn.Module:
         model = super()._init_model(cfg, weights, device)

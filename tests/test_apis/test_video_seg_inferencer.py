@@ -215,3 +215,17 @@ def test_random_weights_warn_and_interpolation_config_refused():
                     'dvf_unet-tiny-ms2_1xb8-1k_toy-triplets.py')
     with pytest.raises(ValueError, match='FrameInterpolationInferencer'):
         VideoSegInferencer(dvf, device='cpu')
+
+
+def test_model_name_from_model_index():
+    """A model name of model-index.yml builds its config's model; an
+    unknown name says where it looked."""
+    name = osp.splitext(osp.basename(VSS))[0]
+    by_name = VideoSegInferencer(name.upper(), device='cpu',
+                                 show_progress=False)
+    by_path = VideoSegInferencer(VSS, device='cpu', show_progress=False)
+    assert by_name.cfg.filename.endswith(osp.basename(VSS))
+    assert by_name.cfg.model == by_path.cfg.model
+    assert type(by_name.model) is type(by_path.model)
+    with pytest.raises(ValueError, match='model-index.yml'):
+        VideoSegInferencer('no-such-model_r0_1xb1-1k_nowhere', device='cpu')

@@ -239,6 +239,9 @@ def test_too_large_for_cpu_names_existing_configs():
 
 
 @pytest.mark.slow
+# up to ~9 GB each: under pytest-xdist (make test) they share one worker, so
+# two of them never run at once on the 24 GB CI machine
+@pytest.mark.xdist_group('real_resolution_training')
 @pytest.mark.parametrize('path', CONFIGS, ids=_name)
 def test_one_training_iteration_at_real_size(path, real_size_data, tmp_path):
     """The real model: one iteration (batch 1, the largest seeded input),

@@ -9,11 +9,13 @@ from .kernel_iter_head import KernelIterHead
 from .kernel_proposal_head import KernelProposalHead
 from .kernel_update_head import KernelUpdateHead
 from .mask_propagation_head import MaskPropagationHead
+from .reid_embed_head import ReIDEmbedHead
 from .tube_mask2former_head import TubeMask2FormerHead, tube_targets
 
 __all__ = [
     'BaseKernelHead', 'CascadeStageHead', 'DepthKernelIterHead',
     'DepthKernelProposalHead', 'DepthKernelUpdateHead', 'KernelClipIterHead',
     'KernelIterHead', 'KernelProposalHead', 'KernelUpdateHead',
-    'MaskPropagationHead', 'TubeMask2FormerHead', 'tube_targets'
+    'MaskPropagationHead', 'ReIDEmbedHead', 'TubeMask2FormerHead',
+    'tube_targets'
 ]
