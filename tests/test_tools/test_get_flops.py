@@ -125,6 +125,11 @@ def test_shapes_from_the_pipelines():
     with pytest.raises(ValueError, match='pass --shape H W'):
         tool.shape_from_config(Config(dict(test_dataloader=dict(
             dataset=dict(pipeline=[dict(type='LoadImageFromFile')])))))
+    # no size in the pipelines: the model's test patch size (VS-ReID)
+    assert tool.shape_from_config(Config(dict(
+        model=dict(test_cfg=dict(patch_size=(48, 40))),
+        test_dataloader=dict(dataset=dict(
+            pipeline=[dict(type='LoadImageFromFile')])))))[0] == (48, 40)
 
 
 def test_shape_option_overrides(capsys):

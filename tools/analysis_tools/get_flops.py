@@ -17,7 +17,8 @@ the config does not know: the box the resize fits frames into is used, H =
 the shorter and W = the longer side of ``scale`` (a landscape frame of that
 aspect ratio fills it; others are smaller). A test pipeline without a
 ``Resize`` (frames at their stored size) falls back on the training
-pipeline's ``Resize`` scale or crop size.
+pipeline's ``Resize`` scale or crop size, then on the model's
+``test_cfg.patch_size`` (VS-ReID segments object-centred patches).
 
 FLOPs are counted by ``mmengine.analysis`` (one multiply-add = one FLOP, the
 fvcore convention) on ``model(inputs, mode='tensor')`` for one clip of
@@ -121,7 +122,8 @@ def _pipeline_of(cfg: Config, split: str):
 
 def shape_from_config(cfg: Config) -> Tuple[Tuple[int, int], str]:
     """``((H, W), where it came from)``: the test pipeline's resize, else
-    the training pipeline's resize or crop (see the module docstring).
+    the training pipeline's resize or crop, else the model's test patch
+    size (see the module docstring).
 
     Raises:
         ValueError: None of them gives a size (pass ``--shape``).
@@ -136,9 +138,14 @@ def shape_from_config(cfg: Config) -> Tuple[Tuple[int, int], str]:
                 key = 'scale' if kinds is RESIZES else 'crop_size'
                 return shape, (f"the {split} pipeline's {t['type']} "
                                f'{key}={tuple(t[key])}')
-    raise ValueError('the config has no Resize scale in its test pipeline '
-                     'and no Resize or crop size in its training pipeline: '
-                     'pass --shape H W')
+    # networks that see object-centred patches (VS-ReID): the patch size
+    patch = ((cfg.get('model') or {}).get('test_cfg') or {}).get('patch_size')
+    if patch is not None:
+        return _crop_shape(dict(crop_size=patch)), \
+            f'model.test_cfg.patch_size={tuple(patch)}'
+    raise ValueError('the config has no Resize scale in its test pipeline, '
+                     'no Resize or crop size in its training pipeline and '
+                     'no model.test_cfg.patch_size: pass --shape H W')
 
 
 class _WithSamples(torch.nn.Module):
