@@ -17,7 +17,9 @@ stripes, the road edge and skyline are irregular and differ per video,
 sizes and aspect ratios vary more, same-class things cross and occlude each
 other, and **each instance's colour is drawn independently of its class**:
 the class must be read from shape, size and motion. ``'easy'`` (the default)
-gives exactly the videos of earlier releases.
+gives exactly the videos of earlier releases. ``camouflage=True`` (either
+difficulty) paints every thing with the colour and texture of the stuff
+behind it, so that mainly motion tells objects from background.
 
 Example:
     >>> from mmvidseg.testing import generate_toy_video
@@ -25,7 +27,7 @@ Example:
     >>> video.images.shape, video.semantic.shape, video.flow.shape
     ((4, 32, 48, 3), (4, 32, 48), (3, 32, 48, 2))
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import List, Optional, Tuple
 
 import numpy as np
@@ -470,6 +472,39 @@ def _render(scene, t, xs, ys):
     return rgb, sem, inst, dep, (fx, fy)
 
 
+def _stuff_label_at(scene, t, x, y):
+    """Stuff class drawn at image point (x, y) of frame ``t`` (objects
+    ignored)."""
+    cam_x, cam_y = scene.camera[t]
+    xw, yw = np.array([x + cam_x]), np.array([y + cam_y])
+    if scene.hard:
+        return int(
+            _render_hard_stuff(scene.layout, xw, yw, scene.height)[0][0])
+    return int(_render_stuff(scene.layout, xw, np.array([y]), scene.height,
+                             scene.width)[0][0])
+
+
+def _camouflage(scene):
+    """Give every thing the colour and texture of the stuff under its
+    first-frame centre: the class's base colour and stripes (easy videos,
+    no tint) or the video's stuff colour and blobs (hard videos). The
+    texture stays in object coordinates, so it moves with the thing; no
+    random numbers are drawn."""
+    objects = []
+    for obj in scene.objects:
+        label = _stuff_label_at(scene, 0, *obj.position(0))
+        if scene.hard:
+            colour, blobs = scene.stuff_look[label]
+        else:  # _texture's stripes written as one sinusoid
+            period, amp = _TEXTURE[label]
+            colour = _BASE_COLOUR[label]
+            blobs = ((2 * np.pi / period, np.pi / period, 0.0, amp), )
+        objects.append(
+            replace(obj, colour=tuple(float(c) for c in colour),
+                    blobs=blobs))
+    scene.objects = objects
+
+
 def generate_toy_video(seed: int,
                        num_frames: int = 8,
                        height: int = 64,
@@ -478,7 +513,8 @@ def generate_toy_video(seed: int,
                        camera_speed: float = None,
                        noise: float = 3.0,
                        name: str = None,
-                       difficulty: str = 'easy') -> ToyVideo:
+                       difficulty: str = 'easy',
+                       camouflage: bool = False) -> ToyVideo:
     """Generate one deterministic toy video.
 
     Args:
@@ -496,6 +532,11 @@ def generate_toy_video(seed: int,
         difficulty (str): ``'easy'`` (constant velocities, class colours,
             stripes: the videos of earlier releases, bit for bit) or
             ``'hard'`` (see the module docstring). Defaults to ``'easy'``.
+        camouflage (bool): Each thing takes the colour and texture of the
+            stuff under its first-frame centre (road, building or sky of
+            this video), so appearance alone barely separates it and its
+            motion does. The ground truth is that of the same video
+            without camouflage; only the frames differ. Defaults to False.
 
     Returns:
         ToyVideo: Frames and ground truth.
@@ -510,6 +551,8 @@ def generate_toy_video(seed: int,
     make_scene = _hard_scene if difficulty == 'hard' else _easy_scene
     scene = make_scene(rng, num_frames, height, width, num_objects,
                        camera_speed)
+    if camouflage:
+        _camouflage(scene)
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     ys, xs = ys + 0.5, xs + 0.5  # pixel centres
 

@@ -95,6 +95,20 @@ def test_difficulty(cli, tmp_path):
         cli.main(['vspw', hard, '--difficulty', 'medium'])
 
 
+def test_camouflage(cli, tmp_path):
+    plain, camo = str(tmp_path / 'p'), str(tmp_path / 'c')
+    assert cli.main(['davis', plain] + SMALL) == 0
+    assert cli.main(['davis', camo, '--camouflage'] + SMALL) == 0
+    plain, camo = _files(plain), _files(camo)
+    assert plain.keys() == camo.keys()
+    # same ground truth, repainted frames
+    for name in plain:
+        if name.startswith('Annotations'):
+            assert plain[name] == camo[name]
+    assert any(plain[n] != camo[n] for n in plain
+               if n.startswith('JPEGImages'))
+
+
 def test_all(cli, tmp_path):
     # triplets need at least 3 frames per video
     args = SMALL[:SMALL.index('--frames') + 1] + ['3'] + SMALL[

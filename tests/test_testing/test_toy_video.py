@@ -237,3 +237,51 @@ def test_hard_same_class_things_cross():
                         crossings += int((sil[a.track_id]
                                           & sil[b.track_id]).any())
     assert crossings > 0
+
+
+@pytest.mark.parametrize('difficulty', DIFFICULTIES)
+def test_camouflage_keeps_the_ground_truth(difficulty):
+    """Camouflage repaints the things only: labels, tracks, depth, flow and
+    geometry are those of the same video without it."""
+    plain = generate_toy_video(5, num_frames=4, height=32, width=48,
+                               difficulty=difficulty)
+    camo = generate_toy_video(5, num_frames=4, height=32, width=48,
+                              difficulty=difficulty, camouflage=True)
+    for key in ARRAYS[1:]:
+        np.testing.assert_array_equal(getattr(camo, key), getattr(plain, key))
+    for a, b in zip(plain.objects, camo.objects):
+        assert (a.track_id, a.label, a.size, a.depth) == \
+            (b.track_id, b.label, b.size, b.depth)
+        assert [a.position(t) for t in range(4)] == \
+            [b.position(t) for t in range(4)]
+    things = plain.instance > 0
+    np.testing.assert_array_equal(camo.images[~things], plain.images[~things])
+    assert (camo.images[things] != plain.images[things]).any()
+
+
+@pytest.mark.parametrize('difficulty', DIFFICULTIES)
+def test_camouflaged_things_share_the_stuff_colours(difficulty):
+    """Each thing's mean colour is close to one stuff region's mean colour
+    of its frame with camouflage, and far from all of them without."""
+
+    def share_close(camouflage):
+        close = []
+        for seed in range(12):
+            video = generate_toy_video(
+                seed, num_frames=1, height=48, width=72,
+                difficulty=difficulty, camouflage=camouflage)
+            image, sem = video.images[0].astype(np.float32), video.semantic[0]
+            stuff = [image[sem == c].mean(0) for c in range(3)
+                     if (sem == c).sum() > 50]
+            for track in video.visible_tracks(0):
+                mask = video.instance[0] == track
+                if mask.sum() < 20:
+                    continue
+                colour = image[mask].mean(0)
+                close.append(
+                    min(np.linalg.norm(colour - s) for s in stuff) < 20)
+        assert len(close) > 20
+        return np.mean(close)
+
+    assert share_close(True) > 0.9
+    assert share_close(False) < 0.3

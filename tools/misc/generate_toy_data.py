@@ -11,7 +11,8 @@ Examples:
 bouncing things, camera shake, lighting drift, blob textures, irregular
 stuff, same-class crossings, colours independent of the class) in the same
 formats; ``easy`` (the default) writes exactly the videos of earlier
-releases.
+releases. ``--camouflage`` (either difficulty) gives every thing the colour
+and texture of the stuff behind it, with the same ground truth.
 
 Training videos use seeds ``[seed, seed + N)`` and validation videos
 ``[seed + 1000, seed + 1000 + M)``, so the same arguments always write the
@@ -74,6 +75,11 @@ def parse_args(argv=None):
         default='easy',
         help='easy (default) or hard toy videos')
     parser.add_argument(
+        '--camouflage',
+        action='store_true',
+        help='paint every thing with the colour and texture of the stuff '
+        'behind it (same ground truth; only motion reveals it well)')
+    parser.add_argument(
         '--occlude-frames',
         type=int,
         default=0,
@@ -117,7 +123,8 @@ def main(argv=None):
         height=args.height,
         width=args.width,
         num_objects=args.objects,
-        difficulty=args.difficulty)
+        difficulty=args.difficulty,
+        camouflage=args.camouflage)
     formats = list(FORMATS) if args.format == 'all' else [args.format]
     writers = {fmt: load_writer(fmt) for fmt in formats}  # fail early
     start = time.time()
@@ -136,8 +143,9 @@ def main(argv=None):
             writer(out, splits, occlude_frames=args.occlude_frames)
         else:
             writer(out, splits)
+        camo = ' camouflaged' if args.camouflage else ''
         print(f'{fmt}: {args.num_train} train + {args.num_val} '
-              f'{args.difficulty} val videos -> {out}')
+              f'{args.difficulty}{camo} val videos -> {out}')
     print(f'done in {time.time() - start:.1f}s')
     return 0
 
