@@ -117,6 +117,58 @@ class FrameDetector(BaseVideoModel):
         """Classes of the detector's head."""
         return self.detector.bbox_head.num_classes
 
+    def enable_init_from_detector(self) -> None:
+        """Start the temporal decoder(s) and head from the single-frame
+        model (see :meth:`init_from_detector`) at the first training step.
+
+        A buffer ``temporal_from_detector`` (saved in checkpoints) records
+        that the copy was done, so a resumed or finished stage-2 model is
+        never overwritten; stage 1's checkpoint (``load_from``) lacks it.
+        """
+        self.register_buffer('temporal_from_detector', torch.zeros(1))
+
+    def maybe_init_from_detector(self) -> None:
+        """Run :meth:`init_from_detector` once, at the first training step
+        of a model built with ``init_from_detector=True``."""
+        flag = getattr(self, 'temporal_from_detector', None)
+        if flag is None or bool(flag.item()):
+            return
+        self.init_from_detector()
+        flag.fill_(1)
+
+    def init_from_detector(self) -> None:
+        """Copy the single-frame model's last decoder layer into every layer
+        of the temporal decoder(s) and its last class / box branches into
+        every branch of the temporal head.
+
+        The temporal stage then starts close to the single-frame detections
+        instead of from a random head that must learn the classes again
+        from the few stage-2 iterations (our choice; the release starts its
+        temporal heads from scratch).
+
+        Raises:
+            ValueError: The temporal decoder layers or head branches do not
+                have the shapes of the detector's.
+        """
+        det = self.detector
+        decoders = self.temporal_decoder
+        if not isinstance(decoders, nn.ModuleList):
+            decoders = [decoders]
+        pairs = [(det.decoder.layers[-1], layer, 'temporal decoder layer')
+                 for decoder in decoders for layer in decoder.layers]
+        head, temporal = det.bbox_head, self.temporal_head
+        for name in ('cls_branches', 'reg_branches'):
+            pairs += [(getattr(head, name)[-1], branch,
+                       f'temporal_head.{name}')
+                      for branch in getattr(temporal, name)]
+        for src, dst, what in pairs:
+            try:
+                dst.load_state_dict(src.state_dict())
+            except RuntimeError as err:
+                raise ValueError(
+                    f'{type(self).__name__}: init_from_detector needs every '
+                    f'{what} shaped as the detector\'s last one: {err}')
+
     def loss(self, inputs: Tensor, data_samples: list) -> Dict[str, Tensor]:
         """Detection losses on every frame of the clips."""
         frames, samples = self.to_frames(inputs, data_samples, True)
@@ -185,6 +237,10 @@ class TransVOD(FrameDetector):
             Defaults to False.
         frame_loss_weight (float): Weight of the key frames' single-frame
             losses. Defaults to 1.0.
+        init_from_detector (bool): At the first training step, start the
+            temporal decoder and head from the single-frame model's last
+            decoder layer and head branches (:meth:`init_from_detector`)
+            instead of from random weights. Defaults to False.
         data_preprocessor (dict, optional): See :class:`FrameDetector`.
         init_cfg (dict, optional): Initialisation config.
     """
@@ -199,6 +255,7 @@ class TransVOD(FrameDetector):
                  query_topk: Sequence[int] = (80, 50, 30),
                  freeze_detector: bool = False,
                  frame_loss_weight: float = 1.0,
+                 init_from_detector: bool = False,
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(detector, data_preprocessor, init_cfg)
@@ -238,6 +295,8 @@ class TransVOD(FrameDetector):
         self._buffer: deque = deque(maxlen=num_ref_frames)
         if freeze_detector:
             self.freeze()
+        if init_from_detector:
+            self.enable_init_from_detector()
 
     def reset_state(self) -> None:
         """Forget the reference frames of the previous video."""
@@ -358,6 +417,7 @@ class TransVOD(FrameDetector):
         Returns:
             dict: Losses.
         """
+        self.maybe_init_from_detector()
         hidden, references, key_samples, out, key_index = \
             self.clip_forward(inputs, data_samples)
         losses = self.temporal_head.loss(hidden, references, None, None,

@@ -65,6 +65,7 @@ class TransVODLite(FrameDetector):
             to False.
         frame_loss_weight (float): Weight of the single-frame losses.
             Defaults to 1.0.
+        init_from_detector (bool): See :class:`TransVOD`.
         data_preprocessor (dict, optional): See :class:`FrameDetector`.
         init_cfg (dict, optional): Initialisation config.
     """
@@ -78,6 +79,7 @@ class TransVODLite(FrameDetector):
                  query_topk: Sequence[int] = (80, 50, 30),
                  freeze_detector: bool = False,
                  frame_loss_weight: float = 1.0,
+                 init_from_detector: bool = False,
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(detector, data_preprocessor, init_cfg)
@@ -117,6 +119,8 @@ class TransVODLite(FrameDetector):
                 f'{self.temporal_head.cls_out_channels} classes')
         if freeze_detector:
             self.freeze()
+        if init_from_detector:
+            self.enable_init_from_detector()
 
     @property
     def clip_frames(self) -> int:
@@ -204,6 +208,7 @@ class TransVODLite(FrameDetector):
             dict: Losses, the last stage's unprefixed.
         """
         self.check_clips(inputs)
+        self.maybe_init_from_detector()
         frames, samples = self.to_frames(inputs, data_samples, True)
         out = self.frame_transformer(frames, samples)
         gts = [s.gt_instances for s in samples]

@@ -58,6 +58,7 @@ class TransVODPlusPlus(TransVOD):
             of each stage. Defaults to (150, 75, 40).
         freeze_detector (bool): See :class:`TransVOD`.
         frame_loss_weight (float): See :class:`TransVOD`.
+        init_from_detector (bool): See :class:`TransVOD`.
         data_preprocessor (dict, optional): See :class:`TransVOD`.
         init_cfg (dict, optional): Initialisation config.
     """
@@ -73,6 +74,7 @@ class TransVODPlusPlus(TransVOD):
                  query_topk: Sequence[int] = (150, 75, 40),
                  freeze_detector: bool = False,
                  frame_loss_weight: float = 1.0,
+                 init_from_detector: bool = False,
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(
@@ -85,6 +87,7 @@ class TransVODPlusPlus(TransVOD):
             query_topk=query_topk,
             freeze_detector=freeze_detector,
             frame_loss_weight=frame_loss_weight,
+            init_from_detector=init_from_detector,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         # one decoder per stage (TransVOD has one for all)

@@ -318,3 +318,56 @@ def test_plusplus_predicts_online_and_optional_tdte():
             out = model(**data, mode='predict')
         pred = out[0].video_data_samples[0].pred_instances
         assert pred.bboxes.shape == (20, 4) and pred.labels.max() < 3
+
+
+def _same(a, b):
+    return all(
+        torch.equal(x, y)
+        for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+
+
+@pytest.mark.parametrize('path', [TEMPORAL, LITE, PLUSPLUS])
+def test_init_from_detector_copies_once_at_the_first_step(path):
+    model = _model(path, init_from_detector=True)
+    det, head = model.detector, model.temporal_head
+    decoders = model.temporal_decoder
+    if not isinstance(decoders, torch.nn.ModuleList):
+        decoders = [decoders]
+    layers = [layer for d in decoders for layer in d.layers]
+    assert not _same(det.bbox_head.cls_branches[-1], head.cls_branches[0])
+    assert float(model.temporal_from_detector) == 0
+    # stage 1's checkpoint has no flag: loading it keeps the copy pending
+    single = {k: v for k, v in model.state_dict().items()
+              if k.startswith('detector.')}
+    model.load_state_dict(single, strict=False)
+    frames = model.num_frames if path == LITE else model.num_ref_frames + 1
+    data = model.data_preprocessor(_clips(n=1, t=frames), training=True)
+    model(**data, mode='loss')
+    assert float(model.temporal_from_detector) == 1
+    assert 'temporal_from_detector' in model.state_dict()
+    for layer in layers:
+        assert _same(det.decoder.layers[-1], layer)
+    for name in ('cls_branches', 'reg_branches'):
+        for branch in getattr(head, name):
+            assert _same(getattr(det.bbox_head, name)[-1], branch)
+    # later steps (and resumed stage-2 models) keep their own weights
+    with torch.no_grad():
+        head.cls_branches[0].bias.add_(1.0)
+    model(**data, mode='loss')
+    assert not _same(det.bbox_head.cls_branches[-1], head.cls_branches[0])
+
+
+def test_init_from_detector_rejects_other_shapes():
+    cfg = Config.fromfile(TEMPORAL).model
+    model = _model(
+        init_from_detector=True,
+        temporal_decoder=dict(
+            cfg.temporal_decoder,
+            layer_cfg=dict(
+                cfg.temporal_decoder.layer_cfg,
+                ffn_cfg=dict(embed_dims=64, feedforward_channels=32))))
+    data = model.data_preprocessor(
+        _clips(n=1, t=model.num_ref_frames + 1), training=True)
+    with pytest.raises(ValueError, match='init_from_detector needs every '
+                       'temporal decoder layer'):
+        model(**data, mode='loss')
