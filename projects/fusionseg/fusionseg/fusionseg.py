@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import torch
 import torch.nn.functional as F
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
+from mmengine.runner import CheckpointLoader
 from mmengine.structures import PixelData
 from torch import Tensor, nn
 
@@ -85,7 +86,10 @@ class FusionSeg(BaseVideoModel):
     mask: every frame is segmented on its own (DAVIS 2016 unsupervised).
 
     ``streams=('appearance', )`` or ``('motion', )`` keeps one stream (the
-    ablation); its logits are then the output.
+    ablation); its logits are then the output. The paper's staged recipe
+    (each stream trained alone, then the fusion on top) is
+    ``stream_checkpoints`` (the single-stream models' checkpoints, loaded
+    by :meth:`init_weights`) with ``frozen_streams=True``.
 
     Args:
         backbone (dict): Stream backbone (built twice, 3 input channels).
@@ -95,6 +99,13 @@ class FusionSeg(BaseVideoModel):
             losses when both streams are used. Defaults to 0.5.
         flow_mean (float), flow_std (float): Normalisation of the flow
             image. Defaults to 127.5 and 64.
+        frozen_streams (bool): Train the fusion only: the streams keep
+            their weights and batch-norm statistics and get no loss.
+            Needs both streams. Defaults to False.
+        stream_checkpoints (dict, optional): ``{stream: checkpoint}``; each
+            stream's ``backbones.<stream>.*`` and ``heads.<stream>.*``
+            weights are loaded from its checkpoint (e.g. the single-stream
+            ablation's) in :meth:`init_weights`. Defaults to None.
         data_preprocessor (dict, optional): ``VideoDataPreprocessor``.
         init_cfg (dict, optional): Initialisation config.
     """
@@ -106,6 +117,8 @@ class FusionSeg(BaseVideoModel):
                  stream_loss_weight: float = 0.5,
                  flow_mean: float = 127.5,
                  flow_std: float = 64.0,
+                 frozen_streams: bool = False,
+                 stream_checkpoints: Optional[Dict[str, str]] = None,
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(
@@ -125,8 +138,62 @@ class FusionSeg(BaseVideoModel):
             self.fuse = nn.ModuleDict({
                 s: nn.Conv2d(num_classes, num_classes, 1) for s in streams
             })
+            self._init_fusion()
         self.stream_loss_weight = float(stream_loss_weight)
         self.flow_mean, self.flow_std = float(flow_mean), float(flow_std)
+        self.stream_checkpoints = dict(stream_checkpoints or {})
+        unknown = set(self.stream_checkpoints) - set(streams)
+        if unknown:
+            raise ValueError(f'stream_checkpoints has streams {unknown} '
+                             f'that the model does not use ({streams})')
+        self.frozen_streams = bool(frozen_streams)
+        if self.frozen_streams:
+            if len(streams) != 2:
+                raise ValueError('frozen_streams trains the fusion only and '
+                                 'needs both streams')
+            self.backbones.requires_grad_(False)
+            self.heads.requires_grad_(False)
+
+    def _init_fusion(self) -> None:
+        """Fusion 1x1 convolutions start as the identity, so the untrained
+        fusion already is the paper's rule on the stream scores (the more
+        confident stream, or their product). A random start mixes the
+        foreground and background scores arbitrarily and, measured on the
+        camouflaged toy videos, 200 iterations do not undo it."""
+        for conv in self.fuse.values():
+            with torch.no_grad():
+                conv.weight.copy_(
+                    torch.eye(conv.out_channels)[:, :, None, None])
+                conv.bias.zero_()
+
+    def init_weights(self) -> None:
+        """Default initialisation, :meth:`_init_fusion`, then the weights
+        of ``stream_checkpoints``."""
+        super().init_weights()
+        if len(self.streams) == 2:
+            self._init_fusion()
+        for stream, path in self.stream_checkpoints.items():
+            ckpt = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+            state = ckpt.get('state_dict', ckpt)
+            prefixes = (f'backbones.{stream}.', f'heads.{stream}.')
+            part = {k: v for k, v in state.items() if k.startswith(prefixes)}
+            expected = {
+                k for k in self.state_dict() if k.startswith(prefixes)
+            }
+            if set(part) != expected:
+                raise KeyError(
+                    f'{path} does not hold the {stream} stream: missing '
+                    f'{sorted(expected - set(part))[:3]}, unexpected '
+                    f'{sorted(set(part) - expected)[:3]}')
+            self.load_state_dict(part, strict=False)
+
+    def train(self, mode: bool = True) -> 'FusionSeg':
+        """Frozen streams stay in eval mode (batch-norm statistics)."""
+        super().train(mode)
+        if self.frozen_streams:
+            self.backbones.eval()
+            self.heads.eval()
+        return self
 
     def stream_logits(self, frames: Tensor, flows: Tensor) -> Dict:
         """Each stream's logits (N, 2, h, w) of normalised frames
@@ -135,10 +202,12 @@ class FusionSeg(BaseVideoModel):
         if 'motion' in self.streams:
             inputs['motion'] = (flow_to_image(flows) -
                                 self.flow_mean) / self.flow_std
-        return {
-            s: self.heads[s](self.backbones[s](inputs[s])[-1])
-            for s in self.streams
-        }
+        with torch.set_grad_enabled(torch.is_grad_enabled()
+                                    and not self.frozen_streams):
+            return {
+                s: self.heads[s](self.backbones[s](inputs[s])[-1])
+                for s in self.streams
+            }
 
     def fuse_logits(self, logits: Dict) -> Tensor:
         """The three-branch fusion, or the single stream's logits."""
@@ -170,8 +239,9 @@ class FusionSeg(BaseVideoModel):
         return frames, flows, samples
 
     def loss(self, inputs: Tensor, data_samples: list) -> Dict[str, Tensor]:
-        """Cross-entropy of the fused mask (and, with two streams, of each
-        stream) against the foreground of ``gt_sem_seg``.
+        """Cross-entropy of the fused mask (and, with two streams that are
+        not frozen, of each stream) against the foreground of
+        ``gt_sem_seg``.
 
         Args:
             inputs (Tensor): (N, T, 3, H, W) clips or (N, 3, H, W) frames.
@@ -196,7 +266,7 @@ class FusionSeg(BaseVideoModel):
             return F.cross_entropy(x, target, ignore_index=255)
 
         losses = dict(loss_fused=ce(self.fuse_logits(logits)))
-        if len(self.streams) == 2:
+        if len(self.streams) == 2 and not self.frozen_streams:
             for s in self.streams:
                 losses[f'loss_{s}'] = ce(logits[s]) * self.stream_loss_weight
         return losses

@@ -148,3 +148,64 @@ def test_ablation_configs_keep_one_stream():
         cfg = Config.fromfile(
             osp.join(CONFIGS, f'fusionseg-{s}_r18-w16_1xb4-200_toy-davis.py'))
         assert tuple(cfg.model.streams) == (s, )
+
+
+def test_fusion_starts_as_the_identity():
+    """Untrained, the fusion is the paper's rule on the raw stream scores."""
+    model = _model()
+    model.init_weights()
+    a = torch.randn(1, 2, 3, 3)
+    m = torch.randn(1, 2, 3, 3)
+    ra, rm = a.relu(), m.relu()
+    expect = torch.stack([ra, rm, ra * rm]).max(0)[0]
+    assert torch.allclose(model.fuse_logits(dict(appearance=a, motion=m)),
+                          expect)
+
+
+def test_staged_recipe_loads_streams_and_trains_the_fusion_only(tmp_path):
+    paths = {}
+    for s in ('appearance', 'motion'):
+        single = _model(streams=(s, ))
+        for p in single.parameters():
+            p.data.normal_()
+        paths[s] = str(tmp_path / f'{s}.pth')
+        torch.save(dict(state_dict=single.state_dict()), paths[s])
+    model = _model(frozen_streams=True, stream_checkpoints=paths)
+    model.init_weights()
+    for s in ('appearance', 'motion'):
+        saved = torch.load(paths[s], weights_only=False)['state_dict']
+        for k, v in model.state_dict().items():
+            if k.startswith((f'backbones.{s}.', f'heads.{s}.')):
+                assert torch.equal(v, saved[k]), k
+    model.train()
+    assert not model.backbones.training and not model.heads.training
+    assert model.fuse.training
+    inputs, samples = _clip()
+    losses = model(inputs, samples, mode='loss')
+    assert set(losses) == {'loss_fused'}
+    losses['loss_fused'].backward()
+    assert all(p.grad is None for p in model.backbones.parameters())
+    assert all(p.grad is None for p in model.heads.parameters())
+    assert all(p.grad is not None for p in model.fuse.parameters())
+
+
+def test_staged_recipe_bad_settings_raise(tmp_path):
+    with pytest.raises(ValueError, match='needs both streams'):
+        _model(streams=('motion', ), frozen_streams=True)
+    with pytest.raises(ValueError, match='stream_checkpoints'):
+        _model(streams=('motion', ),
+               stream_checkpoints=dict(appearance='a.pth'))
+    # a motion-only checkpoint given as the appearance stream's
+    path = str(tmp_path / 'motion.pth')
+    torch.save(dict(state_dict=_model(streams=('motion', )).state_dict()),
+               path)
+    model = _model(stream_checkpoints=dict(appearance=path))
+    with pytest.raises(KeyError, match='appearance stream'):
+        model.init_weights()
+
+
+def test_staged_config_freezes_the_streams():
+    cfg = Config.fromfile(
+        osp.join(CONFIGS, 'fusionseg-staged_r18-w16_1xb4-200_toy-davis.py'))
+    assert cfg.model.frozen_streams
+    assert set(cfg.model.stream_checkpoints) == {'appearance', 'motion'}
