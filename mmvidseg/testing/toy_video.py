@@ -19,7 +19,9 @@ other, and **each instance's colour is drawn independently of its class**:
 the class must be read from shape, size and motion. ``'easy'`` (the default)
 gives exactly the videos of earlier releases. ``camouflage=True`` (either
 difficulty) paints every thing with the colour and texture of the stuff
-behind it, so that mainly motion tells objects from background.
+behind it, so that mainly motion tells objects from background;
+``camouflage='colour'`` takes the stuff's colour only (each thing keeps its
+own texture).
 
 Example:
     >>> from mmvidseg.testing import generate_toy_video
@@ -28,7 +30,7 @@ Example:
     ((4, 32, 48, 3), (4, 32, 48), (3, 32, 48, 2))
 """
 from dataclasses import dataclass, field, replace
-from typing import List, Optional, Tuple
+from typing import List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -484,19 +486,21 @@ def _stuff_label_at(scene, t, x, y):
                              scene.width)[0][0])
 
 
-def _camouflage(scene):
-    """Give every thing the colour and texture of the stuff under its
-    first-frame centre: the class's base colour and stripes (easy videos,
-    no tint) or the video's stuff colour and blobs (hard videos). The
-    texture stays in object coordinates, so it moves with the thing; no
-    random numbers are drawn."""
+def _camouflage(scene, texture=True):
+    """Give every thing the colour and (with ``texture``) the texture of
+    the stuff under its first-frame centre: the class's base colour and
+    stripes (easy videos, no tint) or the video's stuff colour and blobs
+    (hard videos). Without ``texture`` a thing keeps its own stripes or
+    blobs. Textures stay in object coordinates, so they move with the
+    thing; no random numbers are drawn."""
     objects = []
     for obj in scene.objects:
         label = _stuff_label_at(scene, 0, *obj.position(0))
         if scene.hard:
             colour, blobs = scene.stuff_look[label]
+            blobs = blobs if texture else obj.blobs
         else:  # _texture's stripes written as one sinusoid
-            period, amp = _TEXTURE[label]
+            period, amp = _TEXTURE[label if texture else obj.label]
             colour = _BASE_COLOUR[label]
             blobs = ((2 * np.pi / period, np.pi / period, 0.0, amp), )
         objects.append(
@@ -514,7 +518,7 @@ def generate_toy_video(seed: int,
                        noise: float = 3.0,
                        name: str = None,
                        difficulty: str = 'easy',
-                       camouflage: bool = False) -> ToyVideo:
+                       camouflage: Union[bool, str] = False) -> ToyVideo:
     """Generate one deterministic toy video.
 
     Args:
@@ -532,11 +536,13 @@ def generate_toy_video(seed: int,
         difficulty (str): ``'easy'`` (constant velocities, class colours,
             stripes: the videos of earlier releases, bit for bit) or
             ``'hard'`` (see the module docstring). Defaults to ``'easy'``.
-        camouflage (bool): Each thing takes the colour and texture of the
-            stuff under its first-frame centre (road, building or sky of
-            this video), so appearance alone barely separates it and its
-            motion does. The ground truth is that of the same video
-            without camouflage; only the frames differ. Defaults to False.
+        camouflage (bool | str): True (or ``'full'``): each thing takes
+            the colour and texture of the stuff under its first-frame
+            centre (road, building or sky of this video), so appearance
+            alone barely separates it and its motion does. ``'colour'``:
+            the stuff's colour only; the thing keeps its own texture. The
+            ground truth is that of the same video without camouflage;
+            only the frames differ. Defaults to False.
 
     Returns:
         ToyVideo: Frames and ground truth.
@@ -547,12 +553,15 @@ def generate_toy_video(seed: int,
     if difficulty not in DIFFICULTIES:
         raise ValueError(f'difficulty must be one of {DIFFICULTIES}, got '
                          f'{difficulty!r}')
+    if camouflage not in (False, True, None, 'full', 'colour'):
+        raise ValueError('camouflage must be a bool, "full" or "colour", '
+                         f'got {camouflage!r}')
     rng = np.random.default_rng(seed)
     make_scene = _hard_scene if difficulty == 'hard' else _easy_scene
     scene = make_scene(rng, num_frames, height, width, num_objects,
                        camera_speed)
     if camouflage:
-        _camouflage(scene)
+        _camouflage(scene, texture=camouflage != 'colour')
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     ys, xs = ys + 0.5, xs + 0.5  # pixel centres
 

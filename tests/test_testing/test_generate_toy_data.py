@@ -107,6 +107,11 @@ def test_camouflage(cli, tmp_path):
             assert plain[name] == camo[name]
     assert any(plain[n] != camo[n] for n in plain
                if n.startswith('JPEGImages'))
+    colour = str(tmp_path / 'col')
+    assert cli.main(['davis', colour, '--camouflage', 'colour'] + SMALL) == 0
+    assert _files(colour) != camo
+    with pytest.raises(SystemExit):
+        cli.main(['davis', colour, '--camouflage', 'texture'])
 
 
 def test_all(cli, tmp_path):

@@ -284,4 +284,23 @@ def test_camouflaged_things_share_the_stuff_colours(difficulty):
         return np.mean(close)
 
     assert share_close(True) > 0.9
+    assert share_close('colour') > 0.9
     assert share_close(False) < 0.3
+
+
+def test_colour_camouflage_keeps_the_things_texture():
+    """``'colour'``: same mean colours as full camouflage, but each thing
+    keeps its own texture; bad values raise."""
+    full = generate_toy_video(2, num_frames=1, camouflage='full')
+    colour = generate_toy_video(2, num_frames=1, camouflage='colour')
+    for a, b in zip(full.objects, colour.objects):
+        assert a.colour == b.colour and a.blobs != b.blobs
+    hard = generate_toy_video(2, num_frames=1, difficulty='hard')
+    hard_colour = generate_toy_video(
+        2, num_frames=1, difficulty='hard', camouflage='colour')
+    assert [o.blobs for o in hard.objects] == \
+        [o.blobs for o in hard_colour.objects]
+    assert [o.colour for o in hard.objects] != \
+        [o.colour for o in hard_colour.objects]
+    with pytest.raises(ValueError, match='camouflage'):
+        generate_toy_video(2, camouflage='stripes')

@@ -12,7 +12,8 @@ bouncing things, camera shake, lighting drift, blob textures, irregular
 stuff, same-class crossings, colours independent of the class) in the same
 formats; ``easy`` (the default) writes exactly the videos of earlier
 releases. ``--camouflage`` (either difficulty) gives every thing the colour
-and texture of the stuff behind it, with the same ground truth.
+and texture of the stuff behind it (``--camouflage colour``: the colour
+only), with the same ground truth.
 
 Training videos use seeds ``[seed, seed + N)`` and validation videos
 ``[seed + 1000, seed + 1000 + M)``, so the same arguments always write the
@@ -76,9 +77,12 @@ def parse_args(argv=None):
         help='easy (default) or hard toy videos')
     parser.add_argument(
         '--camouflage',
-        action='store_true',
-        help='paint every thing with the colour and texture of the stuff '
-        'behind it (same ground truth; only motion reveals it well)')
+        nargs='?',
+        const='full',
+        choices=['full', 'colour'],
+        help='paint every thing with the colour and texture ("full", the '
+        'default of the bare flag) or the colour only ("colour") of the '
+        'stuff behind it; same ground truth')
     parser.add_argument(
         '--occlude-frames',
         type=int,
@@ -143,7 +147,7 @@ def main(argv=None):
             writer(out, splits, occlude_frames=args.occlude_frames)
         else:
             writer(out, splits)
-        camo = ' camouflaged' if args.camouflage else ''
+        camo = f' {args.camouflage}-camouflaged' if args.camouflage else ''
         print(f'{fmt}: {args.num_train} train + {args.num_val} '
               f'{args.difficulty}{camo} val videos -> {out}')
     print(f'done in {time.time() - start:.1f}s')
