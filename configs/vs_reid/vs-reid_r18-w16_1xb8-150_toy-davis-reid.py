@@ -12,10 +12,15 @@
 #   python tools/train.py configs/vs_reid/vs-reid_r18-w16_1xb2-1k_toy-davis.py
 #   python tools/train.py \
 #       configs/vs_reid/vs-reid_r18-w16_1xb8-150_toy-davis-reid.py
-# It is validated / tested on the occluded toy videos (see
-# vs-reid_r18-w16_1xb2-1k_toy-davis-occluded.py for the data).
+# It is validated / tested on 16-frame toy videos in which one first-frame
+# object disappears in frames 2-4 (a passing panel hides it) and is back
+# whole from frame 5 (README, "An object that disappears and comes back"):
+#   python tools/misc/generate_toy_data.py davis data/toy_davis_reappear \
+#       --num-train 0 --num-val 12 --frames 16 --occlude-frames 3 \
+#       --occlude-start 2 --occluder transient
 _base_ = ['./vs-reid_r18-w16_1xb2-1k_toy-davis-occluded.py']
 load_from = 'work_dirs/vs-reid_r18-w16_1xb2-1k_toy-davis/epoch_1.pth'
+reid_root = 'data/toy_davis_reappear/'
 
 model = dict(
     reid=dict(
@@ -41,10 +46,23 @@ model = dict(
             # every embedding (cosine similarity > 0.99 for all pairs)
             num_classes=32 * 4,
             loss_cls=dict(type='mmdet.CrossEntropyLoss', loss_weight=1.0)),
+        proposal_file=reid_root + 'Proposals/480p/val.json',
         crop_size=(32, 32),
         # the 5th percentile of same-instance similarities on the training
-        # videos (README; calibrated on training data, not on val)
-        reid_th=0.94,
+        # videos, boxes of at least min_size (README; calibrated on
+        # training data, not on val)
+        reid_th=0.92,
+        # boxes thinner than 4 px (things entering at the border) carry no
+        # appearance: neither candidates nor templates
+        min_size=4,
+        # lost = below a quarter of the first-frame area: propagation often
+        # keeps a few pixels of a hidden object on its occluder
+        lost_area_ratio=0.25,
+        # templates: the first-frame box, the last tracked box before each
+        # loss, the re-identified boxes
+        last_template=True,
+        # a match must hold in the next frame too
+        confirm=True,
         # a re-started object is propagated forward only: on these videos
         # the object is truly hidden between its loss and its return, and
         # backward propagation paints it onto the occluder (README)
@@ -74,6 +92,8 @@ train_pipeline = [
 ]
 train_dataloader = dict(
     batch_size=8, num_workers=1, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(data_root=reid_root))
+test_dataloader = val_dataloader
 
 max_iters = 150
 optim_wrapper = dict(

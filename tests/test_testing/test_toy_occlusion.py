@@ -1,6 +1,7 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Toy DAVIS videos with an object that is hidden and comes back."""
 import filecmp
+import hashlib
 import importlib.util
 import json
 import os
@@ -41,6 +42,43 @@ def test_an_object_is_hidden_then_back(videos):
         # the original video is untouched
         assert not np.shares_memory(out.images, video.images)
     assert hidden_any >= 3
+
+
+def test_static_sign_videos_unchanged(videos):
+    """The default (static sign) output is the one of earlier releases,
+    bit for bit (digest of the arrays and boxes before the transient
+    option was added)."""
+    digest = hashlib.md5()
+    for video in videos:
+        out = occlude_toy_video(video, 3)
+        for a in (out.images, out.semantic, out.instance, out.depth,
+                  out.flow):
+            digest.update(a.tobytes())
+        digest.update(repr(candidate_boxes(out)).encode())
+    assert digest.hexdigest() == '933471ba54847dd41e9df6141602edc4'
+
+
+def test_transient_sign_object_back_whole():
+    videos = generate_toy_videos(6, 1000, num_frames=16)
+    for video in videos:
+        out = occlude_toy_video(video, 3, start=2, transient=True)
+        assert out is not video, video.name
+        hidden = [k for k in video.visible_tracks(0)
+                  if (video.instance[2:5] == k).any()
+                  and not (out.instance[2:5] == k).any()]
+        assert hidden, video.name
+        # the sign is there only in the hidden frames
+        same = [t for t in range(16) if t not in (2, 3, 4)]
+        assert (out.images[same] == video.images[same]).all()
+        assert (out.instance[same] == video.instance[same]).all()
+        changed = (out.instance != video.instance) | (
+            out.images != video.images).any(-1)
+        assert (out.instance[changed] == 0).all()
+        assert (out.flow[changed[:-1]] == 0).all()
+        # back whole right after, and in view for most of the rest
+        areas = (video.instance == hidden[0]).sum((1, 2))
+        assert areas[5] >= 0.9 * areas.max()
+        assert (areas[5:] >= 0.5 * areas.max()).sum() >= 8
 
 
 def test_bad_frames_raise(videos):
@@ -94,3 +132,12 @@ def test_cli_option(tmp_path):
     assert osp.exists(osp.join(out, 'Proposals', '480p', 'val.json'))
     with pytest.raises(SystemExit):
         cli.main(['vspw', out, '--occlude-frames', '2'] + small)
+    with pytest.raises(SystemExit):  # needs --occlude-frames
+        cli.main(['davis', out, '--occluder', 'transient'] + small)
+    with pytest.raises(SystemExit):
+        cli.main(['davis', out, '--occlude-start', '1'] + small)
+    out = str(tmp_path / 'transient')
+    assert cli.main(['davis', out, '--occlude-frames', '2',
+                     '--occlude-start', '1', '--occluder', 'transient'] +
+                    small) == 0
+    assert osp.exists(osp.join(out, 'Proposals', '480p', 'val.json'))

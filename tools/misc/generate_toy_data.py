@@ -90,9 +90,26 @@ def parse_args(argv=None):
         help='davis only: hide one first-frame object of each video behind '
         'a sign for this many frames, after which it comes back, and write '
         'candidate boxes (Proposals/) for re-identification (0)')
+    parser.add_argument(
+        '--occlude-start',
+        type=int,
+        default=None,
+        help='davis only: first hidden frame of --occlude-frames (a third '
+        'of the video)')
+    parser.add_argument(
+        '--occluder',
+        choices=['sign', 'transient'],
+        default='sign',
+        help='davis only: "sign" (default) is a static sign the object '
+        'slides behind and out of; "transient" is there only while the '
+        'object is hidden, and the object hidden is one that is back whole '
+        'afterwards')
     args = parser.parse_args(argv)
     if args.occlude_frames and args.format != 'davis':
         parser.error('--occlude-frames only applies to the davis format')
+    if (args.occlude_start is not None or args.occluder != 'sign') and \
+            not args.occlude_frames:
+        parser.error('--occlude-start and --occluder need --occlude-frames')
     if args.degrade and args.format != 'imagenet_vid':
         parser.error('--degrade only applies to the imagenet_vid format')
     if not 0 <= args.degrade <= 1:
@@ -144,7 +161,12 @@ def main(argv=None):
             writer(out, splits, degrade=args.degrade,
                    degrade_seed=args.degrade_seed)
         elif args.occlude_frames:
-            writer(out, splits, occlude_frames=args.occlude_frames)
+            writer(
+                out,
+                splits,
+                occlude_frames=args.occlude_frames,
+                occlude_start=args.occlude_start,
+                occlude_transient=args.occluder == 'transient')
         else:
             writer(out, splits)
         camo = f' {args.camouflage}-camouflaged' if args.camouflage else ''

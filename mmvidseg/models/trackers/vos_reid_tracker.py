@@ -34,12 +34,23 @@ class VOSReIDTracker(BaseModule):
       mmpretrain) or, with ``embedder=None``, by the propagation model's
       own RGB stream (the crop, guide channel 1, average-pooled);
     * a candidate whose cosine similarity to the object's templates (its
-      first-frame box, plus the boxes where it was re-identified) exceeds
+      first-frame box, the boxes where it was re-identified and, with
+      ``last_template``, its box in the last frame where propagation still
+      tracked it, at least ``min_size`` on each side) exceeds
       ``reid_th`` and whose box overlaps no box of a tracked object by more
       than ``bbox_occ_th`` (IoU) re-starts the object: the box becomes the
       guide of one propagation step on that frame, and the mask is
       propagated forward to the end and backward to the frame after the
       one where the object was last seen.
+
+    Frames are visited in time order; in each, the objects lost there
+    share the candidates: the most similar (object, candidate) pair above
+    ``reid_th`` is matched first, then the next among the rest, so that two
+    lost objects never take one box and an object re-started earlier (now
+    tracked) cannot be taken by another. With ``confirm``, a match re-starts
+    the object only if the next frame also holds a candidate above
+    ``reid_th`` for it that overlaps the matched box (a guard against a
+    single-frame look-alike or a sliver).
 
     Args:
         embedder (dict, optional): ReID model config; None uses the
@@ -57,6 +68,10 @@ class VOSReIDTracker(BaseModule):
             area (0: only when it has no pixel). Defaults to 0.
         backward (bool): Also propagate a re-started object backward in
             time (as the paper). Defaults to True.
+        confirm (bool): Require the match to hold in the next frame too.
+            Defaults to False.
+        last_template (bool): Add the object's last tracked box (before
+            each loss) to its templates. Defaults to False.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -71,6 +86,8 @@ class VOSReIDTracker(BaseModule):
                  min_size: int = 2,
                  lost_area_ratio: float = 0.0,
                  backward: bool = True,
+                 confirm: bool = False,
+                 last_template: bool = False,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if (detector is None) == (proposal_file is None):
@@ -87,6 +104,8 @@ class VOSReIDTracker(BaseModule):
         self.min_size = min_size
         self.lost_area_ratio = lost_area_ratio
         self.backward = backward
+        self.confirm = confirm
+        self.last_template = last_template
 
     # --------------------------------------------------------- candidates
     def _load_proposals(self) -> Dict:
@@ -144,32 +163,63 @@ class VOSReIDTracker(BaseModule):
         return F.normalize(feats.flatten(1), dim=1)
 
     # ---------------------------------------------------------- re-start
-    def _tracked_boxes(self, labels: Tensor, k: int) -> Tensor:
-        """Boxes (J, 4) of the objects other than ``k`` in a label map."""
-        ids = [i for i in labels.unique().tolist() if i not in (0, k)]
+    def _tracked_boxes(self, labels: Tensor, skip: Sequence[int]) -> Tensor:
+        """Boxes (J, 4) of the objects of a label map not in ``skip``."""
+        ids = [i for i in labels.unique().tolist() if i not in (0, *skip)]
         if not ids:
             return labels.new_zeros(0, 4).float()
         masks = torch.stack([labels == i for i in ids]).float()
         return mask_boxes(masks)[0]
 
-    def _match(self, model, video, samples, t, k, templates) -> Optional:
-        """The best candidate box (4, ) of object ``k`` in frame ``t``, or
-        None."""
+    def _similarities(self, model, video, samples, t: int,
+                      lost: Sequence[int], templates: Dict) -> tuple:
+        """Candidate boxes (M, 4) of frame ``t`` that are big enough and
+        overlap no tracked object, and their similarities (M, L) to the
+        templates of the ``lost`` objects."""
         boxes = self.candidates(video, samples, t)
         size = boxes[:, 2:] - boxes[:, :2]
         boxes = boxes[(size >= self.min_size).all(1)]
-        if boxes.size(0) == 0:
-            return None
-        tracked = self._tracked_boxes(video['labels'][t], k)
-        if tracked.size(0):
+        tracked = self._tracked_boxes(video['labels'][t], lost)
+        if boxes.size(0) and tracked.size(0):
             occ = bbox_overlaps(boxes, tracked).amax(1)
             boxes = boxes[occ <= self.bbox_occ_th]
         if boxes.size(0) == 0:
-            return None
+            return boxes, boxes.new_zeros(0, len(lost))
         emb = self.embed(model, video['frames'][t:t + 1], boxes)
-        sim = (emb @ templates.t()).amax(1)
-        best = int(sim.argmax())
-        return boxes[best] if sim[best] > self.reid_th else None
+        sim = torch.stack([(emb @ templates[k].t()).amax(1) for k in lost],
+                          1)
+        return boxes, sim
+
+    def _confirmed(self, model, video, samples, t: int, k: int,
+                   box: Tensor, templates: Dict) -> bool:
+        """Whether frame ``t + 1`` holds a candidate above ``reid_th`` for
+        object ``k`` that overlaps ``box``."""
+        if t + 1 >= video['labels'].size(0):
+            return True
+        boxes, sim = self._similarities(model, video, samples, t + 1, [k],
+                                        templates)
+        if boxes.size(0) == 0:
+            return False
+        near = bbox_overlaps(boxes, box[None])[:, 0] > 0
+        return bool(((sim[:, 0] > self.reid_th) & near).any())
+
+    def _match(self, model, video, samples, t: int, lost: Sequence[int],
+               templates: Dict) -> List:
+        """``[(object, box (4, )), ...]``: the lost objects of frame ``t``
+        matched to candidates, most similar pair first, one box each."""
+        boxes, sim = self._similarities(model, video, samples, t, lost,
+                                        templates)
+        matches = []
+        sim = sim.clone()
+        while sim.numel() and sim.max() > self.reid_th:
+            m, j = divmod(int(sim.argmax()), sim.size(1))
+            sim[m, :] = -2
+            sim[:, j] = -2
+            if self.confirm and not self._confirmed(
+                    model, video, samples, t, lost[j], boxes[m], templates):
+                continue
+            matches.append((lost[j], boxes[m]))
+        return matches
 
     def _restart(self, model, video: Dict, t: int, k: int, box: Tensor,
                  last_seen: int) -> bool:
@@ -195,6 +245,27 @@ class VOSReIDTracker(BaseModule):
             model.propagate(video, t, last_seen + 1, labels, objects=[k])
         return True
 
+    def _add_last_templates(self, model, video: Dict, lost: Sequence[int],
+                            last_seen: Dict, templates: Dict,
+                            added: Dict) -> None:
+        """Add each newly lost object's box of its last tracked frame to its
+        templates (once per loss; not for the first frame, not when the
+        box is thinner than ``min_size``)."""
+        labels = video['labels']
+        for k in lost:
+            t = last_seen[k]
+            if t == 0 or t in added.setdefault(k, set()):
+                continue
+            added[k].add(t)
+            box, valid = mask_boxes((labels[t] == k)[None].float())
+            if not valid.any() or (box[0, 2:] - box[0, :2] <
+                                   self.min_size).any():
+                continue
+            templates[k] = torch.cat([
+                templates[k],
+                self.embed(model, video['frames'][t:t + 1], box)
+            ])
+
     def refine(self, model, video: Dict, samples: Sequence,
                labels: Tensor) -> List:
         """Re-identify lost objects in place in ``labels`` (T, H, W).
@@ -209,27 +280,37 @@ class VOSReIDTracker(BaseModule):
             list[tuple]: ``(frame, object index)`` of each re-start.
         """
         video = dict(video, labels=labels)
-        restarts = []
-        frame0 = video['frames'][:1]
+        templates, min_area, last_seen = {}, {}, {}
+        added = {}  # object -> frames whose box is a template already
         for k in range(1, video['num_objects'] + 1):
             box0, valid = mask_boxes((labels[0] == k)[None].float())
             if not valid.any():
                 continue
-            templates = self.embed(model, frame0, box0)
-            min_area = max(self.lost_area_ratio * (labels[0] == k).sum(), 1)
-            last_seen = 0
-            for t in range(1, labels.size(0)):
-                if (labels[t] == k).sum() >= min_area:
-                    last_seen = t
-                    continue
-                box = self._match(model, video, samples, t, k, templates)
-                if box is None or not self._restart(model, video, t, k, box,
-                                                    last_seen):
+            templates[k] = self.embed(model, video['frames'][:1], box0)
+            min_area[k] = max(self.lost_area_ratio * (labels[0] == k).sum(),
+                              1)
+            last_seen[k] = 0
+        restarts = []
+        for t in range(1, labels.size(0)):
+            lost = []
+            for k in templates:
+                if (labels[t] == k).sum() >= min_area[k]:
+                    last_seen[k] = t
+                else:
+                    lost.append(k)
+            if not lost:
+                continue
+            if self.last_template:
+                self._add_last_templates(model, video, lost, last_seen,
+                                         templates, added)
+            for k, box in self._match(model, video, samples, t, lost,
+                                      templates):
+                if not self._restart(model, video, t, k, box, last_seen[k]):
                     continue
                 restarts.append((t, k))
-                templates = torch.cat([
-                    templates,
+                templates[k] = torch.cat([
+                    templates[k],
                     self.embed(model, video['frames'][t:t + 1], box[None])
                 ])
-                last_seen = t
+                last_seen[k] = t
         return restarts

@@ -1,6 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 import os.path as osp
-from typing import Dict
+from typing import Dict, Optional
 
 import numpy as np
 
@@ -42,7 +42,9 @@ def write_davis(root: str,
                 splits: SplitVideos,
                 with_flow: bool = True,
                 number_new_objects: bool = False,
-                occlude_frames: int = 0) -> str:
+                occlude_frames: int = 0,
+                occlude_start: Optional[int] = None,
+                occlude_transient: bool = False) -> str:
     """DAVIS 2017 (semi-supervised), plus optional precomputed flow.
 
     Layout::
@@ -71,13 +73,24 @@ def write_davis(root: str,
             thing per frame (``{seq: {frame index: [[x1, y1, x2, y2,
             score], ...]}}``, VS-ReID's pre-computed candidates). Defaults
             to 0 (neither).
+        occlude_start (int, optional): First hidden frame; None: a third
+            of the video (at least 1).
+        occlude_transient (bool): The sign is there only in the hidden
+            frames and the hidden object is back whole afterwards (see
+            :func:`~.occlusion.occlude_toy_video`). Defaults to False.
 
     Returns:
         str: ``root``.
     """
     for split, videos in splits.items():
         if occlude_frames > 0:
-            videos = [occlude_toy_video(v, occlude_frames) for v in videos]
+            videos = [
+                occlude_toy_video(
+                    v,
+                    occlude_frames,
+                    start=occlude_start,
+                    transient=occlude_transient) for v in videos
+            ]
             save_json(
                 osp.join(root, 'Proposals', '480p', f'{split}.json'),
                 {v.name: candidate_boxes(v)

@@ -158,3 +158,66 @@ def test_detector_candidates(tmp_path):
     samples = [DetDataSample(metainfo=dict(frame_id=t)) for t in range(T)]
     boxes = tracker.candidates(video, samples, 5)
     assert boxes.tolist() == [[9., 4., 15., 10.]]  # the 0.1 box is dropped
+
+
+def test_lost_objects_share_candidates(tmp_path):
+    """Frames are visited in time order and the objects lost in a frame
+    share its candidates: one box is never given to two objects."""
+    video, labels = _video()
+    labels[5:][labels[5:] == 2] = 0  # object 2 lost from frame 5 too
+    boxes = {str(t): [list(map(float, _box(t))) + [0.9],
+                      [30., 20., 40., 28., 0.9]] for t in range(5, T)}
+    tracker, model = _model(tmp_path, boxes, backward=False)
+    assert tracker.refine(model, video, [None] * T, labels) == [(5, 1),
+                                                                (5, 2)]
+    for t in range(5, T):
+        x1, y1, x2, y2 = _box(t)
+        assert (labels[t, y1:y2, x1:x2] == 1).all()
+        assert (labels[t, 20:28, 30:40] == 2).all()
+    # two lost red objects, one red box: only one of them takes it
+    video, labels = _video()
+    video['frames'][:, :, 20:28, 30:40] = torch.tensor(RED)[:, None, None]
+    labels[5:][labels[5:] == 2] = 0
+    tracker, model = _model(tmp_path, _candidates(), backward=False)
+    restarts = tracker.refine(model, video, [None] * T, labels)
+    assert [t for t, _ in restarts] == [5]
+    assert labels[5].unique().tolist() == [0, restarts[0][1]]
+
+
+def test_confirmation_rejects_a_one_frame_match(tmp_path):
+    video, labels = _video()
+    # the object is detected in frame 5 only (a one-frame look-alike)
+    one = {'5': [list(map(float, _box(5))) + [0.9]]}
+    tracker, model = _model(tmp_path, one, backward=False)
+    assert tracker.refine(model, video, [None] * T, labels.clone()) == [
+        (5, 1)]
+    tracker, model = _model(tmp_path, one, backward=False, confirm=True)
+    assert tracker.refine(model, video, [None] * T, labels.clone()) == []
+    # detected in frames 5.. : confirmed by frame 6
+    tracker, model = _model(tmp_path, _candidates(), backward=False,
+                            confirm=True)
+    assert tracker.refine(model, video, [None] * T, labels.clone()) == [
+        (5, 1)]
+    # a next-frame match that does not overlap the box does not confirm
+    far = {'5': [list(map(float, _box(5))) + [0.9]],
+           '6': [[40., 24., 46., 30., 0.9]]}
+    video['frames'][6, :, 24:30, 40:46] = torch.tensor(RED)[:, None, None]
+    tracker, model = _model(tmp_path, far, backward=False, confirm=True)
+    assert tracker.refine(model, video, [None] * T, labels.clone()) == []
+
+
+def test_last_tracked_box_is_a_template(tmp_path):
+    video, labels = _video()
+    # object 1 turns purple after the first frame: the first-frame
+    # template (red) is below reid_th, the frame-1 one (purple) is not
+    video['frames'][1:, :, :, :30] = torch.where(
+        video['frames'][1:, :1, :, :30] > 0,
+        torch.tensor([1., 0., 1.])[:, None, None],
+        video['frames'][1:, :, :, :30])
+    tracker, model = _model(tmp_path, _candidates(), backward=False,
+                            reid_th=0.9)
+    assert tracker.refine(model, video, [None] * T, labels.clone()) == []
+    tracker, model = _model(tmp_path, _candidates(), backward=False,
+                            reid_th=0.9, last_template=True)
+    assert tracker.refine(model, video, [None] * T, labels) == [(5, 1)]
+    assert (labels[5:] == 1).sum((1, 2)).tolist() == [36] * (T - 5)
