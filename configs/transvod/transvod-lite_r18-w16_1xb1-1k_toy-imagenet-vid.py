@@ -53,10 +53,7 @@ model = dict(
         loss_iou=dict(type='mmdet.GIoULoss', loss_weight=2.0),
         # at most the last stage's 6 queries x 3 classes
         test_cfg=dict(max_per_img=18)),
-    freeze_detector=True,
-    # each stage's decoder and head branch start as copies of stage 1's
-    # last decoder layer and head branches (at the first training step)
-    init_from_detector=True)
+    freeze_detector=True)
 
 train_pipeline = [
     dict(type='VideoFrameSample', num_frames=num_frames, mode='consecutive'),

@@ -56,10 +56,7 @@ model = dict(
             loss_weight=2.0),
         loss_bbox=dict(type='mmdet.L1Loss', loss_weight=5.0),
         loss_iou=dict(type='mmdet.GIoULoss', loss_weight=2.0)),
-    freeze_detector=True,
-    # the temporal decoder and head start as copies of stage 1's last
-    # decoder layer and head branches (at the first training step)
-    init_from_detector=True)
+    freeze_detector=True)
 
 train_pipeline = [
     dict(
