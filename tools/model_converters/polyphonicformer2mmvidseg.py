@@ -68,7 +68,8 @@ from typing import Dict, List, Tuple
 import torch
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from video_knet2mmvidseg import load_state_dict  # noqa: E402
+from converter_utils import (converter_parser, load_state_dict,  # noqa: E402
+                             save_converted)
 
 FPN = r'^rpn_head\.localization_fpn\.'
 STAGE = r'^roi_head\.mask_head\.(\d+)\.'
@@ -151,18 +152,9 @@ def convert_polyphonicformer(official: Dict[str, torch.Tensor],
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Convert an official PolyphonicFormer checkpoint')
-    parser.add_argument('src', help='official checkpoint')
-    parser.add_argument('dst', help='converted checkpoint')
-    parser.add_argument(
-        '--keep-input-channels', action='store_true',
-        help="do not reverse the first convolution's input channels (for "
-        'a config with bgr_to_rgb=False)')
-    parser.add_argument(
-        '--trust-pickle', action='store_true',
-        help='unpickle a checkpoint that a weights-only load refuses')
-    return parser.parse_args(argv)
+    return converter_parser(
+        'Convert an official PolyphonicFormer checkpoint',
+        input_channels_layer='the first convolution').parse_args(argv)
 
 
 def main(argv=None) -> List[str]:
@@ -172,9 +164,7 @@ def main(argv=None) -> List[str]:
         for k, v in load_state_dict(args.src, args.trust_pickle).items())
     converted, dropped = convert_polyphonicformer(
         state, not args.keep_input_channels)
-    torch.save(dict(state_dict=converted,
-                    meta=dict(converted_from=args.src, dropped=dropped)),
-               args.dst)
+    save_converted(converted, args.src, args.dst, dropped=dropped)
     params = sum(state[k].numel() for k in dropped)
     print(f'{len(converted)} tensors written to {args.dst}; dropped '
           f'{len(dropped)} tensors ({params} parameters)'

@@ -45,7 +45,8 @@ from typing import Dict, List, Tuple
 import torch
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from video_knet2mmvidseg import load_state_dict  # noqa: E402
+from converter_utils import (converter_parser, load_state_dict,  # noqa: E402
+                             save_converted)
 
 #: official module -> ours (each with its ``_bn`` BatchNorm)
 MODULES = OrderedDict([
@@ -106,19 +107,11 @@ def convert_voxel_flow(official: Dict[str, torch.Tensor],
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Convert a pytorch-voxel-flow checkpoint')
-    parser.add_argument('src', help='official checkpoint (.pth.tar)')
-    parser.add_argument('dst', help='converted checkpoint')
-    parser.add_argument(
-        '--keep-input-channels', action='store_true',
-        help="do not reverse conv1's input channels (for a config with "
-        'bgr_to_rgb=False)')
-    parser.add_argument(
-        '--trust-pickle', action='store_true',
-        help='unpickle a checkpoint that a weights-only load refuses (the '
-        "release stores its config under 'arch')")
-    return parser.parse_args(argv)
+    return converter_parser(
+        'Convert a pytorch-voxel-flow checkpoint',
+        src_help='official checkpoint (.pth.tar)',
+        pickle_note="the release stores its config under 'arch'",
+        input_channels_layer='conv1').parse_args(argv)
 
 
 def main(argv=None) -> List[str]:
@@ -126,9 +119,7 @@ def main(argv=None) -> List[str]:
     state = load_state_dict(args.src, args.trust_pickle)
     converted, notes = convert_voxel_flow(state,
                                           not args.keep_input_channels)
-    torch.save(dict(state_dict=converted,
-                    meta=dict(converted_from=args.src, notes=notes)),
-               args.dst)
+    save_converted(converted, args.src, args.dst, notes=notes)
     print(f'{len(converted)} tensors written to {args.dst}; build the model '
           f'with model.backbone.num_scales=1')
     for note in notes:

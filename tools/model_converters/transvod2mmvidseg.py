@@ -85,7 +85,8 @@ from typing import Dict, List, Tuple
 import torch
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from video_knet2mmvidseg import load_state_dict  # noqa: E402
+from converter_utils import (converter_parser, load_state_dict,  # noqa: E402
+                             save_converted)
 
 T = r'^transformer\.'
 DET_LAYER = r'(decoder\.layers\.\d+|temporal_decoder\.layers\.\d+)'
@@ -249,11 +250,10 @@ def notes(converted: Dict[str, torch.Tensor]) -> List[str]:
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Convert an official TransVOD checkpoint (single-frame '
-        'or multi-frame stage)')
-    parser.add_argument('src', help='official checkpoint')
-    parser.add_argument('dst', help='converted checkpoint')
+    parser = converter_parser(
+        'Convert an official TransVOD checkpoint (single-frame or '
+        'multi-frame stage)',
+        pickle_note='the release stores its argparse arguments')
     parser.add_argument(
         '--num-classes', type=int, default=30,
         help='classes of our model (the release has one more: a '
@@ -262,10 +262,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--drop-tdte', action='store_true',
         help="drop the release's TDTE, which its forward never runs (for "
         'a config with model.temporal_encoder=None)')
-    parser.add_argument(
-        '--trust-pickle', action='store_true',
-        help='unpickle a checkpoint that a weights-only load refuses (the '
-        'release stores its argparse arguments)')
     return parser.parse_args(argv)
 
 
@@ -276,9 +272,7 @@ def main(argv=None) -> List[str]:
     state = checkpoint.get('model', checkpoint)
     converted, dropped = convert_transvod(state, args.num_classes,
                                           args.drop_tdte)
-    torch.save(dict(state_dict=converted,
-                    meta=dict(converted_from=args.src, dropped=dropped)),
-               args.dst)
+    save_converted(converted, args.src, args.dst, dropped=dropped)
     print(f'{len(converted)} tensors written to {args.dst}; dropped '
           f'{len(dropped)}: the shared copies transformer.decoder.bbox_'
           'embed.*, the background row 0 of the class layers'

@@ -75,7 +75,8 @@ from typing import Dict
 import torch
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from video_knet2mmvidseg import load_state_dict  # noqa: E402
+from converter_utils import (converter_parser, load_state_dict,  # noqa: E402
+                             save_converted)
 
 HEAD = r'^panoptic_head\.'
 ENC = r'^panoptic_head\.pixel_decoder\.encoder\.layers\.(\d+)\.'
@@ -158,10 +159,7 @@ def convert_tube_link(official: Dict[str, torch.Tensor],
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Convert an official Tube-Link checkpoint')
-    parser.add_argument('src', help='official checkpoint')
-    parser.add_argument('dst', help='converted checkpoint')
+    parser = converter_parser('Convert an official Tube-Link checkpoint')
     parser.add_argument(
         '--official-input', choices=('bgr', 'rgb'), required=True,
         help='channel order the official model was trained on: bgr for '
@@ -171,9 +169,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--model-input', choices=('rgb', 'bgr'), default='rgb',
         help='channel order our config feeds (rgb: bgr_to_rgb=True, all '
         'our configs)')
-    parser.add_argument(
-        '--trust-pickle', action='store_true',
-        help='unpickle a checkpoint that a weights-only load refuses')
     return parser.parse_args(argv)
 
 
@@ -182,10 +177,8 @@ def main(argv=None) -> OrderedDict:
     state = load_state_dict(args.src, args.trust_pickle)
     reverse = args.official_input != args.model_input
     converted = convert_tube_link(state, reverse)
-    torch.save(
-        dict(state_dict=converted,
-             meta=dict(converted_from=args.src,
-                       input_channels_reversed=reverse)), args.dst)
+    save_converted(converted, args.src, args.dst,
+                   input_channels_reversed=reverse)
     note = ' (first convolution: input channels reversed)' if reverse \
         else ''
     print(f'{len(converted)} tensors written to {args.dst}{note}')

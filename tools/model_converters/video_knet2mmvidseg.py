@@ -56,11 +56,17 @@ BGR (``--keep-input-channels`` leaves them, for a config with
 ``bgr_to_rgb=False``).
 """
 import argparse
+import os.path as osp
 import re
+import sys
 from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
 
 import torch
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from converter_utils import (converter_parser, load_state_dict,  # noqa: E402
+                             save_converted)
 
 #: (official pattern, replacement) in order; the first match wins.
 RENAMES = (
@@ -141,43 +147,10 @@ def convert_video_knet(official: Dict[str, torch.Tensor],
     return converted, dropped
 
 
-def load_state_dict(path: str, trust_pickle: bool = False) -> dict:
-    """The ``state_dict`` of a checkpoint file (or the file itself when it
-    is a bare state dict).
-
-    Raises:
-        ValueError: The file pickles objects that a weights-only load
-            refuses and ``trust_pickle`` is False.
-    """
-    try:
-        checkpoint = torch.load(path, map_location='cpu',
-                                weights_only=not trust_pickle)
-    except Exception as e:  # torch raises UnpicklingError / RuntimeError
-        if trust_pickle:
-            raise
-        raise ValueError(
-            f'{path} cannot be loaded weights-only ({type(e).__name__}: '
-            f'{str(e).splitlines()[0]}); pass --trust-pickle to unpickle it '
-            f'(runs code from the file: only for a file you trust)'
-        ) from None
-    if isinstance(checkpoint, dict) and 'state_dict' in checkpoint:
-        return checkpoint['state_dict']
-    return checkpoint
-
-
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Convert an official Video K-Net checkpoint')
-    parser.add_argument('src', help='official checkpoint')
-    parser.add_argument('dst', help='converted checkpoint')
-    parser.add_argument(
-        '--keep-input-channels', action='store_true',
-        help="do not reverse the first convolution's input channels (for "
-        'a config with bgr_to_rgb=False)')
-    parser.add_argument(
-        '--trust-pickle', action='store_true',
-        help='unpickle a checkpoint that a weights-only load refuses')
-    return parser.parse_args(argv)
+    return converter_parser(
+        'Convert an official Video K-Net checkpoint',
+        input_channels_layer='the first convolution').parse_args(argv)
 
 
 def main(argv=None) -> List[str]:
@@ -185,9 +158,7 @@ def main(argv=None) -> List[str]:
     state = load_state_dict(args.src, args.trust_pickle)
     converted, dropped = convert_video_knet(state,
                                             not args.keep_input_channels)
-    torch.save(dict(state_dict=converted,
-                    meta=dict(converted_from=args.src, dropped=dropped)),
-               args.dst)
+    save_converted(converted, args.src, args.dst, dropped=dropped)
     params = sum(
         state[k if k in state else f'module.{k}'].numel() for k in dropped)
     print(f'{len(converted)} tensors written to {args.dst}; dropped '
