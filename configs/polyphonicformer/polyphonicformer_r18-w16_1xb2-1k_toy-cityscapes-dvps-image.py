@@ -16,12 +16,11 @@ train_pipeline = [
     dict(
         type='TransformBroadcaster',
         share_random_params=True,
+        # no random rescaling: metric depth does not survive it (a
+        # rescaled frame shows the same depths at other sizes and rows);
+        # the crop keeps the full height, so the road's depth stays a
+        # function of the image row, as in the validation frames
         transforms=_base_.loaders + [
-            dict(
-                type='RandomResize',
-                scale=(96, 64),
-                ratio_range=(0.75, 1.5),
-                keep_ratio=True),
             dict(
                 type='RandomCrop',
                 crop_size=(64, 64),

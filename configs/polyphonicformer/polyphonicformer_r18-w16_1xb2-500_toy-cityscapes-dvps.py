@@ -19,7 +19,11 @@ load_from = 'work_dirs/poly_toy_image/iter_1000.pth'
 model = dict(
     iter_head=dict(
         with_link=True,  # ablation switch: kernel linking
-        with_fusion=True),  # ablation switch: kernel fusion
+        with_fusion=True,  # ablation switch: kernel fusion
+        # each positive query's depth loss on its own segment, averaged
+        # over the queries (official: all pooled, where the things' few
+        # pixels weigh little beside the stuff; see the README)
+        depth_loss_per_query=True),
     embed_head=dict(
         type='mmdet.QuasiDenseEmbedHead',
         num_fcs=2,
@@ -44,12 +48,11 @@ train_pipeline = [
     dict(
         type='TransformBroadcaster',
         share_random_params=True,
+        # no random rescaling: metric depth does not survive it (a
+        # rescaled frame shows the same depths at other sizes and rows);
+        # the crop keeps the full height, so the road's depth stays a
+        # function of the image row, as in the validation frames
         transforms=_base_.loaders + [
-            dict(
-                type='RandomResize',
-                scale=(96, 64),
-                ratio_range=(0.75, 1.5),
-                keep_ratio=True),
             dict(
                 type='RandomCrop',
                 crop_size=(64, 64),

@@ -75,13 +75,20 @@ class DepthMetric(BaseMetric):
         self.max_depth = max_depth
 
     def process(self, data_batch, data_samples: Sequence) -> None:
-        """Errors of every frame of the samples."""
+        """Errors of every frame of the samples: one result per sample
+        (a (F, 8) array of its frames with valid depth), since
+        :meth:`evaluate` keeps only as many results as the dataset has
+        samples (``collect_results(results, size)``); one result per frame
+        would drop every frame beyond that count of a video dataset."""
         for sample in data_samples:
             frames = sample.get('video_data_samples') if isinstance(
                 sample, dict) else getattr(sample, 'video_data_samples',
                                            None)
-            for frame in frames or [sample]:
-                self.results.append(self._frame_errors(frame))
+            errors = [self._frame_errors(f) for f in frames or [sample]]
+            errors = [e for e in errors if e is not None]
+            self.results.append(
+                np.stack(errors) if errors else np.zeros(
+                    (0, len(DEPTH_ERROR_KEYS))))
 
     def _frame_errors(self, frame) -> Optional[np.ndarray]:
         gt = pixel_map(frame_field(frame, 'gt_depth'))
@@ -101,8 +108,10 @@ class DepthMetric(BaseMetric):
 
     def compute_metrics(self, results: List) -> Dict[str, float]:
         """Means over the frames with valid depth (NaN without any)."""
-        scored = [r for r in results if r is not None]
-        if not scored:
+        scored = np.concatenate(
+            [np.reshape(r, (-1, len(DEPTH_ERROR_KEYS))) for r in results] or
+            [np.zeros((0, len(DEPTH_ERROR_KEYS)))])
+        if not len(scored):
             return {k: float('nan') for k in DEPTH_ERROR_KEYS}
-        mean = np.mean(np.stack(scored), axis=0)
+        mean = scored.mean(axis=0)
         return {k: float(v) for k, v in zip(DEPTH_ERROR_KEYS, mean)}

@@ -35,6 +35,14 @@ class DepthKernelIterHead(KernelIterHead):
             :class:`DepthKernelUpdateHead`.
         assigner (dict): Hungarian assigner: focal class cost 2, Dice 4,
             mask 1 and :class:`DepthCost` 0 by default.
+        depth_loss_per_query (bool): False (official): one
+            :class:`DepthLoss` over the pixels of all positive queries of
+            the batch pooled, so that the few pixels of small things weigh
+            little beside the stuff regions. True: the loss of every
+            positive query over its own target mask, averaged over the
+            queries (each thing counts as much as a stuff region, and the
+            scale-invariant term asks each query for one consistent depth
+            over its segment). Defaults to False.
         **kwargs: :class:`KernelIterHead`'s other arguments.
     """
 
@@ -50,10 +58,12 @@ class DepthKernelIterHead(KernelIterHead):
                          *MASK_MATCH_COSTS,
                          dict(type='DepthCost', weight=0.0)
                      ]),
+                 depth_loss_per_query: bool = False,
                  **kwargs) -> None:
         super().__init__(stage_head=stage_head, assigner=assigner, **kwargs)
         self.loss_depth = MODELS.build(loss_depth)
         self.depth_act = dict(depth_act)
+        self.depth_loss_per_query = depth_loss_per_query
 
     def forward(self,
                 x: Tensor,
@@ -151,4 +161,17 @@ class DepthKernelIterHead(KernelIterHead):
             t[None].expand(len(inds), -1, -1)
             for t, inds in zip(target, batch_pos_inds)
         ])
-        return self.loss_depth(preds, targets, torch.cat(batch_mask_targets))
+        weights = torch.cat(batch_mask_targets)
+        if not self.depth_loss_per_query:
+            return self.loss_depth(preds, targets, weights)
+        # queries without a valid pixel (e.g. on the sky) give 0 and are
+        # left out of the mean
+        valid = ((targets > self.loss_depth.min_depth)
+                 & (targets < self.loss_depth.max_depth)
+                 & (weights != 0)).flatten(1).any(1)
+        if not valid.any():
+            return depths.sum() * 0
+        return torch.stack([
+            self.loss_depth(p, t, w) for p, t, w in zip(
+                preds[valid], targets[valid], weights[valid])
+        ]).mean()

@@ -15,7 +15,28 @@ from ..utils import logits_to_original
 from .video_knet import VideoKNet
 
 #: Keys of the depth iter head's config that the plain one does not take.
-_DEPTH_ITER_KEYS = ('loss_depth', 'depth_act')
+_DEPTH_ITER_KEYS = ('loss_depth', 'depth_act', 'depth_loss_per_query')
+
+
+def cell_mean_depth(depth: Tensor, stride: int) -> Tensor:
+    """Downsample a (1, H, W) depth map (metres, 0: none) by ``stride``:
+    the mean of each ``stride x stride`` cell's valid (> 0) pixels, 0 where
+    a cell has none.
+
+    The predictions at the assignment stride are upsampled bilinearly, so a
+    cell's value stands for its centre; nearest sampling would take its
+    top-left pixel instead (a shift of ``(stride - 1) / 2`` pixels, which
+    on a depth ramp such as a road is a systematic error), while a mean
+    over the cell is its centre's depth on a ramp.
+
+    Returns:
+        Tensor: (H // stride, W // stride) depths.
+    """
+    valid = (depth > 0).float()
+    total = F.avg_pool2d((depth * valid)[None], stride)
+    count = F.avg_pool2d(valid[None], stride)
+    return torch.where(count > 0, total / count.clamp(min=1e-6),
+                       torch.zeros_like(total))[0, 0]
 
 
 @MODELS.register_module()
@@ -41,7 +62,8 @@ class PolyphonicFormer(VideoKNet):
     Depth logits become metres with ``depth_act`` (``sigmoid * (max -
     min) + min``, or ``'monodepth'`` inverse disparity), filled into both
     heads. The depth targets come from the frames' ``gt_depth`` (metres, 0:
-    none), padded with 0 and nearest-downsampled to the assignment stride.
+    none), padded with 0 and averaged over the valid pixels of each cell of
+    the assignment stride (:func:`cell_mean_depth`).
 
     The image stage trains on single frames (no reference frame: no
     embedding loss), the video stage on a key and a reference frame,
@@ -127,16 +149,13 @@ class PolyphonicFormer(VideoKNet):
         the ``gt_depth`` metainfo of its ``gt_instances``."""
         gts, gt_sem_segs = super()._targets(frame_samples, pad_shape)
         stride = self.mask_assign_stride
-        size = (pad_shape[0] // stride, pad_shape[1] // stride)
         for gt, sample in zip(gts, frame_samples):
             if 'gt_depth' not in sample:
                 raise ValueError('PolyphonicFormer trains on frames with '
                                  'gt_depth (add LoadDepthMap to the pipeline)')
             depth = _pad(sample.gt_depth.data.to(gt.masks.device).float(),
                          pad_shape, 0.)
-            gt.set_metainfo(
-                dict(gt_depth=F.interpolate(
-                    depth[None], size, mode='nearest')[0, 0]))
+            gt.set_metainfo(dict(gt_depth=cell_mean_depth(depth, stride)))
         return gts, gt_sem_segs
 
     def _rpn_loss(self, init: Dict[str, Tensor], gts: InstanceList,

@@ -98,3 +98,26 @@ def test_depth_metric_hand_computed(track_samples):
         DepthMetric().process({}, track_samples([[{
             'gt_depth': dict(data=torch.ones(1, 2, 2))
         }]]))
+
+
+def test_depth_metric_scores_every_frame_of_every_video(track_samples):
+    """``evaluate(size)`` keeps ``size`` results (the dataset's samples,
+    here 2 videos); with one result per frame it would score only the
+    first two frames of the first video. Frames without valid depth are
+    left out of the mean."""
+    zeros = np.zeros((2, 2), np.int64)
+    gt = np.full((2, 2), 4., np.float32)
+    none = np.zeros((2, 2), np.float32)  # a frame without depth
+
+    def frame(err):  # every pixel off by ``err`` (relative)
+        return (zeros, zeros, gt, gt * (1 + err))
+
+    videos = [[frame(0.), frame(0.), frame(0.5)],
+              [frame(1.), (zeros, zeros, none, gt)]]
+    metric = DepthMetric()
+    metric.process({}, _samples(videos, track_samples))
+    res = metric.evaluate(len(videos))
+    assert res['abs_rel'] == pytest.approx((0 + 0 + 0.5 + 1) / 4)
+    empty = DepthMetric()
+    empty.process({}, _samples([[(zeros, zeros, none, gt)]], track_samples))
+    assert math.isnan(empty.evaluate(1)['abs_rel'])

@@ -184,3 +184,57 @@ def test_depth_cost_in_the_matching(knet):
     inputs, samples = _batch(knet)
     losses = model.loss(inputs, samples)
     assert torch.isfinite(losses['s1_loss_depth'])
+
+
+def test_depth_targets_are_cell_means_of_valid_pixels():
+    """The stride-4 depth targets stand for their cells' centres: the mean
+    of each cell's valid (> 0) pixels; a ramp keeps its centre values and
+    the sky (0) is left out of a cell it shares."""
+    from mmvidseg.models.video_models.polyphonicformer import cell_mean_depth
+    rows = torch.arange(8.)[:, None].expand(8, 8)
+    ramp = 40.0 - 4.0 * rows  # a road: 40 m at row 0, 12 m at row 7
+    depth = ramp.clone()[None]
+    depth[0, :2, 4:] = 0.  # sky over the top half of the right cells
+    out = cell_mean_depth(depth, 4)
+    assert out.shape == (2, 2)
+    # left cells: the ramp at the cells' centre rows (1.5 and 5.5)
+    assert torch.allclose(out[:, 0], torch.tensor([34.0, 18.0]))
+    # top-right: only rows 2-3 are valid, mean 40 - 4 * 2.5
+    assert torch.allclose(out[:, 1], torch.tensor([30.0, 18.0]))
+    assert cell_mean_depth(torch.zeros(1, 4, 4), 4).eq(0).all()
+
+
+def test_depth_loss_per_query_averages_the_queries(knet):
+    """``depth_loss_per_query``: the mean of every positive query's loss on
+    its own mask, so a small thing weighs as much as a large stuff region;
+    pooled (official, default) the large region dominates."""
+    model = _build(knet)
+    head = model.iter_head
+    assert head.depth_loss_per_query is False
+    target = torch.full((1, 8, 8), 20.0)
+    target[0, :2, :2] = 5.0  # a small thing at 5 m
+    thing = torch.zeros(8, 8)
+    thing[:2, :2] = 1.0
+    stuff = 1.0 - thing
+    stuff[7] = 0.  # the sky: its row has no valid depth...
+    target[0, 7] = 0.
+    sky = torch.zeros(8, 8)
+    sky[7] = 1.0  # ...and a query there has no valid pixel at all
+    depths = torch.full((1, 4, 8, 8), 10.0)
+    masks = [torch.stack([thing, stuff, sky])]
+    pos = [torch.tensor([0, 2, 3])]
+    pooled = head._depth_loss(depths, target, pos, masks)
+    loss = head.loss_depth
+    expected_pooled = loss(
+        depths[0, [0, 2, 3]], target.expand(3, -1, -1), masks[0])
+    assert torch.allclose(pooled, expected_pooled)
+    head.depth_loss_per_query = True
+    per_query = head._depth_loss(depths, target, pos, masks)
+    expected = (loss(depths[0, 0], target[0], thing) +
+                loss(depths[0, 2], target[0], stuff)) / 2
+    assert torch.allclose(per_query, expected)
+    assert per_query > pooled  # the thing's error (100 %) now counts half
+    # no valid pixel at all: zero with a gradient path
+    none = head._depth_loss(depths.requires_grad_(), torch.zeros_like(target),
+                            pos, masks)
+    assert none.item() == 0 and none.requires_grad
