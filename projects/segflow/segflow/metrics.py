@@ -39,18 +39,26 @@ class FlowEPEMetric(BaseMetric):
     default_prefix: Optional[str] = ''
 
     def process(self, data_batch: Any, data_samples: Sequence) -> None:
-        """Sum of EPEs, of zero-flow EPEs and the pixel count per frame."""
+        """Sums of EPEs, of zero-flow EPEs and the pixel count per sample.
+
+        One result per sample (a whole video or a frame): mmengine keeps
+        only as many results as the dataset has samples, so per-frame
+        results of a video dataset would be cut.
+        """
         for sample in data_samples:
             frames = sample.get('video_data_samples') if isinstance(
                 sample, dict) else getattr(sample, 'video_data_samples',
                                            None)
+            sums = dict(epe=0.0, zero=0.0, pixels=0)
             for frame in (frames if frames is not None else [sample]):
-                self._process_frame(frame)
+                for key, value in self._score_frame(frame).items():
+                    sums[key] += value
+            self.results.append(sums)
 
-    def _process_frame(self, frame) -> None:
+    def _score_frame(self, frame) -> Dict[str, float]:
         meta = frame_meta(frame)
         if not meta.get('flow_valid', False):
-            return
+            return {}
         where = (f"video {meta.get('video_id')} frame "
                  f"{meta.get('frame_id')}")
         gt, pred = _flow_of(frame, 'gt_flow'), _flow_of(frame, 'pred_flow')
@@ -65,10 +73,10 @@ class FlowEPEMetric(BaseMetric):
             raise ValueError(f'{where}: pred_flow {pred.shape} does not '
                              f'cover gt_flow {gt.shape}')
         diff = pred[:, :h, :w] - gt
-        self.results.append(
-            dict(epe=float(np.sqrt((diff**2).sum(0)).sum()),
-                 zero=float(np.sqrt((gt**2).sum(0)).sum()),
-                 pixels=h * w))
+        return dict(
+            epe=float(np.sqrt((diff**2).sum(0)).sum()),
+            zero=float(np.sqrt((gt**2).sum(0)).sum()),
+            pixels=h * w)
 
     def compute_metrics(self, results: List) -> Dict[str, float]:
         """``EPE`` and ``EPE-zero`` (pixels)."""
