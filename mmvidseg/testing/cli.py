@@ -3,7 +3,7 @@
 import json
 import socket
 import subprocess
-from typing import List
+from typing import List, Optional
 
 
 def free_port() -> str:
@@ -22,6 +22,33 @@ def run_checked(cmd: List[str], cwd: str, timeout: float = 1800,
         **kwargs)
     assert proc.returncode == 0, (proc.stdout[-2000:] + proc.stderr[-4000:])
     return proc
+
+
+def short_run_options(data_root: str, iters: int,
+                      extra: Optional[List[str]] = None) -> List[str]:
+    """``--cfg-options`` for a short ``tools/train.py`` run of a toy config.
+
+    Points the train, val and test loaders at ``data_root``, trains
+    ``iters`` iterations with one validation at the end, and loads data in
+    the main process (worker processes cost more than such a run).
+
+    Args:
+        data_root (str): The toy dataset's root.
+        iters (int): Training iterations (also the validation interval).
+        extra (list[str], optional): More ``key=value`` options.
+
+    Returns:
+        list[str]: ``['--cfg-options', 'key=value', ...]``.
+    """
+    options = [f'{split}_dataloader.dataset.data_root={data_root}'
+               for split in ('train', 'val', 'test')]
+    options += [
+        f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}'
+    ]
+    for split in ('train', 'val'):
+        options += [f'{split}_dataloader.num_workers=0',
+                    f'{split}_dataloader.persistent_workers=False']
+    return ['--cfg-options'] + options + list(extra or [])
 
 
 def last_json_line(text: str) -> dict:

@@ -11,7 +11,8 @@ from ._io import (SplitVideos, id2rgb, read_flo, rgb2id, rle_encode, save_jpg,
                   write_flo)
 from .cityscapes_dvps import write_cityscapes_dvps
 from .cityscapes_vps import cityscapes_vps_categories, write_cityscapes_vps
-from .davis import DAVIS_PALETTE, davis_object_ids, write_davis
+from .davis import (DAVIS_PALETTE, davis_object_ids, write_davis,
+                    write_small_davis)
 from .imagenet_det import (DET_ONLY_WNID, TOY_DET_WNIDS,
                            imagenet_det_image_name, write_imagenet_det)
 from .imagenet_vid import (TOY_VID_WNIDS, imagenet_vid_categories,
@@ -33,6 +34,6 @@ __all__ = [
     'imagenet_det_image_name', 'write_vipseg', 'vipseg_categories',
     'encode_panomask',
     'write_cityscapes_dvps', 'write_semkitti_dvps', 'write_davis',
-    'davis_object_ids', 'DAVIS_PALETTE', 'write_triplets',
+    'write_small_davis', 'davis_object_ids', 'DAVIS_PALETTE', 'write_triplets',
     'write_cityscapes_vps', 'cityscapes_vps_categories', 'write_youtube_vos'
 ]

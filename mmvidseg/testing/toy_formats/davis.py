@@ -4,7 +4,7 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from ..toy_video import ToyVideo
+from ..toy_video import ToyVideo, generate_toy_video
 from ._io import (SplitVideos, mkdir, save_jpg, save_json, save_palette_png,
                   voc_palette, write_flo)
 from .occlusion import candidate_boxes, occlude_toy_video
@@ -117,3 +117,22 @@ def write_davis(root: str,
                         osp.join(root, 'Flow', '480p', video.name,
                                  name + '.flo'), video.flow[t])
     return root
+
+
+def write_small_davis(root: str, with_flow: bool = True) -> str:
+    """The small DAVIS-format set the projects' short training tests use:
+    3 train and 2 val toy videos of 5 frames, 48x64 (seeds 0..2 and 100,
+    101).
+
+    Args:
+        root (str): Output directory.
+        with_flow (bool): Write the ``Flow`` folder. Defaults to True.
+
+    Returns:
+        str: ``root``.
+    """
+    videos = {
+        'train': [generate_toy_video(s, 5, 48, 64) for s in range(3)],
+        'val': [generate_toy_video(100 + s, 5, 48, 64) for s in range(2)],
+    }
+    return write_davis(root, videos, with_flow=with_flow)

@@ -16,7 +16,8 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 
-from mmvidseg.testing.cli import run_checked
+from mmvidseg.testing.cli import run_checked, short_run_options
+from mmvidseg.testing.toy_formats import write_small_davis
 
 PROJECT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 ROOT = osp.dirname(osp.dirname(PROJECT))
@@ -215,34 +216,19 @@ def test_tensor_mode_logits():
 @pytest.fixture(scope='module')
 def toy_davis(tmp_path_factory):
     """3 train and 2 val toy videos in DAVIS' layout, 48x64, 5 frames."""
-    from mmvidseg.testing import generate_toy_video
-    from mmvidseg.testing.toy_formats.davis import write_davis
-    videos = {
-        'train': [generate_toy_video(s, 5, 48, 64) for s in range(3)],
-        'val': [generate_toy_video(100 + s, 5, 48, 64) for s in range(2)],
-    }
-    return write_davis(str(tmp_path_factory.mktemp('toy_davis')), videos,
-                       with_flow=False)
+    return write_small_davis(
+        str(tmp_path_factory.mktemp('toy_davis')), with_flow=False)
 
 
 @pytest.mark.slow
 def test_config_trains_and_tests_with_tools_train(tmp_path, toy_davis):
     work = tmp_path / 'work'
     env = dict(os.environ, OMP_NUM_THREADS='1')
-    proc = run_checked([
-        sys.executable,
-        osp.join(ROOT, 'tools', 'train.py'), CONFIG, '--work-dir',
-        str(work), '--cfg-options',
-        f'train_dataloader.dataset.data_root={toy_davis}',
-        f'val_dataloader.dataset.data_root={toy_davis}',
-        f'test_dataloader.dataset.data_root={toy_davis}',
-        'train_cfg.max_iters=4', 'train_cfg.val_interval=4',
-        'model.test_cfg.finetune_iters=2',
-        'train_dataloader.num_workers=0',
-        'train_dataloader.persistent_workers=False',
-        'val_dataloader.num_workers=0',
-        'val_dataloader.persistent_workers=False'
-    ], cwd=ROOT, timeout=600, env=env)
+    cmd = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), CONFIG,
+           '--work-dir', str(work)]
+    opts = short_run_options(
+        toy_davis, 4, extra=['model.test_cfg.finetune_iters=2'])
+    proc = run_checked(cmd + opts, cwd=ROOT, timeout=600, env=env)
     log = proc.stdout + proc.stderr
     assert (work / 'iter_4.pth').is_file()
     assert 'loss_match' in log
