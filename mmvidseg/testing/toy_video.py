@@ -23,6 +23,16 @@ behind it, so that mainly motion tells objects from background;
 ``camouflage='colour'`` takes the stuff's colour only (each thing keeps its
 own texture).
 
+``thing_depth='ground'`` (either difficulty) ties every thing's depth to
+the image, as a camera over a flat road sees it: a thing stands on the road
+at the row of its lowest point, and its depth is the road's depth at that
+row (the road's own ramp, 40 m at the horizon to 5 m at the bottom row), in
+every frame, so a thing that moves down the image comes nearer; nearer
+things occlude farther ones in each frame. The default ``'random'`` draws
+one depth per thing in 4-25 m that nothing in the frames reveals (the
+videos of earlier releases). Only the things' depths and their painting
+order differ; every other value is the same.
+
 Example:
     >>> from mmvidseg.testing import generate_toy_video
     >>> video = generate_toy_video(seed=0, num_frames=4, height=32, width=48)
@@ -47,6 +57,8 @@ TOY_IGNORE = 255
 ROAD, SKY, BUILDING, CAR, PERSON, BALL = range(6)
 #: Values of ``generate_toy_video(difficulty=...)``.
 DIFFICULTIES = ('easy', 'hard')
+#: Values of ``generate_toy_video(thing_depth=...)``.
+THING_DEPTHS = ('random', 'ground')
 _BASE_COLOUR = np.array([(110, 100, 115), (95, 160, 225), (150, 105, 70),
                          (210, 40, 40), (60, 190, 70), (235, 200, 40)],
                         dtype=np.float32)
@@ -66,7 +78,8 @@ class ToyObject:
         centre (Tuple[float, float]): (x, y) position at frame 0 in pixels.
         velocity (Tuple[float, float]): (dx, dy) pixels per frame.
         size (Tuple[float, float]): Half extents (rx, ry) in pixels.
-        depth (float): Distance to the camera in metres.
+        depth (float): Distance to the camera in metres (in frame 0 when
+            ``depths`` is set).
         tint (Tuple[float, float, float]): Colour offset of this instance.
         path (Tuple[Tuple[float, float], ...], optional): (x, y) centre in
             every frame, for objects that do not move at constant velocity
@@ -78,6 +91,9 @@ class ToyObject:
         blobs (Tuple[Tuple[float, ...], ...], optional): Smooth texture as a
             sum of sinusoids ``(kx, ky, phase, amplitude)`` in object
             coordinates (hard videos); None uses the class stripes.
+        depths (Tuple[float, ...], optional): Depth in every frame
+            (``thing_depth='ground'``); None keeps ``depth`` in all
+            frames.
     """
     track_id: int
     label: int
@@ -89,6 +105,11 @@ class ToyObject:
     path: Optional[Tuple[Tuple[float, float], ...]] = None
     colour: Optional[Tuple[float, float, float]] = None
     blobs: Optional[Tuple[Tuple[float, ...], ...]] = None
+    depths: Optional[Tuple[float, ...]] = None
+
+    def depth_at(self, t: int) -> float:
+        """Depth in metres in frame ``t``."""
+        return self.depth if self.depths is None else self.depths[t]
 
     def position(self, t: int) -> Tuple[float, float]:
         """(x, y) centre in frame ``t``."""
@@ -454,14 +475,14 @@ def _render(scene, t, xs, ys):
     fx = np.full((height, width), -step_x, np.float32)
     fy = np.full((height, width), -step_y if step_y else 0.0, np.float32)
     # Paint far objects first so that nearer ones occlude them.
-    for obj in sorted(scene.objects, key=lambda o: -o.depth):
+    for obj in sorted(scene.objects, key=lambda o: -o.depth_at(t)):
         cx, cy = obj.position(t)
         m = _inside(obj, xs, ys, cx, cy)
         if not m.any():
             continue
         sem[m] = obj.label
         inst[m] = obj.track_id
-        dep[m] = obj.depth
+        dep[m] = obj.depth_at(t)
         if obj.colour is None:
             rgb[m] = _texture(obj.label, xs[m] - cx, ys[m] - cy, obj.tint)
         else:
@@ -484,6 +505,35 @@ def _stuff_label_at(scene, t, x, y):
             _render_hard_stuff(scene.layout, xw, yw, scene.height)[0][0])
     return int(_render_stuff(scene.layout, xw, np.array([y]), scene.height,
                              scene.width)[0][0])
+
+
+def _ground_depth(scene, t, obj):
+    """Depth of ``obj`` in frame ``t`` when it stands on the road: the
+    road's depth ramp (as in :func:`_render_stuff` and
+    :func:`_render_hard_stuff`) at its lowest row, clipped to the ramp's
+    ends (40 m at or above the horizon, 5 m at or below the bottom row)."""
+    cx, cy = obj.position(t)
+    cam_x, cam_y = scene.camera[t]
+    bottom = cy + obj.size[1]
+    if scene.hard:
+        horizon, edge = scene.layout[:2]
+        xw, yw = cx + cam_x, bottom + cam_y
+        hy = (horizon + sum(a * np.sin(k * xw + p) for a, k, p in edge))
+    else:
+        hy, yw = scene.layout[0], bottom
+    hy = hy * scene.height
+    frac = (yw - hy) / max(scene.height - hy, 1.0)
+    return float(40.0 - 35.0 * np.clip(frac, 0.0, 1.0))
+
+
+def _ground_things(scene, num_frames):
+    """Give every thing its road-contact depth in each frame (see
+    :func:`_ground_depth`); no random numbers are drawn."""
+    objects = []
+    for obj in scene.objects:
+        depths = tuple(_ground_depth(scene, t, obj) for t in range(num_frames))
+        objects.append(replace(obj, depth=depths[0], depths=depths))
+    scene.objects = objects
 
 
 def _camouflage(scene, texture=True):
@@ -509,6 +559,24 @@ def _camouflage(scene, texture=True):
     scene.objects = objects
 
 
+def _check_args(num_frames, height, width, difficulty, camouflage,
+                thing_depth):
+    """Raise a ValueError naming the first bad argument of
+    :func:`generate_toy_video`."""
+    if num_frames < 1 or height < 8 or width < 8:
+        raise ValueError('a toy video needs num_frames >= 1 and frames of '
+                         f'at least 8x8, got T={num_frames}, {height}x{width}')
+    if difficulty not in DIFFICULTIES:
+        raise ValueError(f'difficulty must be one of {DIFFICULTIES}, got '
+                         f'{difficulty!r}')
+    if thing_depth not in THING_DEPTHS:
+        raise ValueError(f'thing_depth must be one of {THING_DEPTHS}, got '
+                         f'{thing_depth!r}')
+    if camouflage not in (False, True, None, 'full', 'colour'):
+        raise ValueError('camouflage must be a bool, "full" or "colour", '
+                         f'got {camouflage!r}')
+
+
 def generate_toy_video(seed: int,
                        num_frames: int = 8,
                        height: int = 64,
@@ -518,7 +586,8 @@ def generate_toy_video(seed: int,
                        noise: float = 3.0,
                        name: str = None,
                        difficulty: str = 'easy',
-                       camouflage: Union[bool, str] = False) -> ToyVideo:
+                       camouflage: Union[bool, str] = False,
+                       thing_depth: str = 'random') -> ToyVideo:
     """Generate one deterministic toy video.
 
     Args:
@@ -543,23 +612,23 @@ def generate_toy_video(seed: int,
             the stuff's colour only; the thing keeps its own texture. The
             ground truth is that of the same video without camouflage;
             only the frames differ. Defaults to False.
+        thing_depth (str): ``'random'`` (one depth per thing in 4-25 m,
+            independent of the frames: the videos of earlier releases) or
+            ``'ground'`` (each frame, the road's depth at the thing's
+            lowest row, see the module docstring). Defaults to
+            ``'random'``.
 
     Returns:
         ToyVideo: Frames and ground truth.
     """
-    if num_frames < 1 or height < 8 or width < 8:
-        raise ValueError('a toy video needs num_frames >= 1 and frames of '
-                         f'at least 8x8, got T={num_frames}, {height}x{width}')
-    if difficulty not in DIFFICULTIES:
-        raise ValueError(f'difficulty must be one of {DIFFICULTIES}, got '
-                         f'{difficulty!r}')
-    if camouflage not in (False, True, None, 'full', 'colour'):
-        raise ValueError('camouflage must be a bool, "full" or "colour", '
-                         f'got {camouflage!r}')
+    _check_args(num_frames, height, width, difficulty, camouflage,
+                thing_depth)
     rng = np.random.default_rng(seed)
     make_scene = _hard_scene if difficulty == 'hard' else _easy_scene
     scene = make_scene(rng, num_frames, height, width, num_objects,
                        camera_speed)
+    if thing_depth == 'ground':
+        _ground_things(scene, num_frames)
     if camouflage:
         _camouflage(scene, texture=camouflage != 'colour')
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)

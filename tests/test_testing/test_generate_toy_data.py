@@ -120,3 +120,20 @@ def test_all(cli, tmp_path):
         SMALL.index('--frames') + 2:]
     assert cli.main(['all', str(tmp_path)] + args) == 0
     assert sorted(os.listdir(str(tmp_path))) == sorted(cli.FORMATS)
+
+
+def test_thing_depth(cli, tmp_path):
+    plain, ground = str(tmp_path / 'p'), str(tmp_path / 'g')
+    assert cli.main(['cityscapes_dvps', plain] + SMALL) == 0
+    assert cli.main(['cityscapes_dvps', ground, '--thing-depth', 'random'] +
+                    SMALL) == 0
+    assert _files(plain) == _files(ground)
+    assert cli.main(['cityscapes_dvps', ground, '--thing-depth', 'ground'] +
+                    SMALL + ['--height', '48', '--width', '72']) == 0
+    assert cli.main(['cityscapes_dvps', plain] + SMALL +
+                    ['--height', '48', '--width', '72']) == 0
+    plain, ground = _files(plain), _files(ground)
+    assert plain.keys() == ground.keys()
+    assert any(plain[n] != ground[n] for n in plain if 'depth' in n)
+    with pytest.raises(SystemExit):
+        cli.main(['cityscapes_dvps', str(tmp_path), '--thing-depth', 'x'])

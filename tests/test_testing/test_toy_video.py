@@ -304,3 +304,86 @@ def test_colour_camouflage_keeps_the_things_texture():
         [o.colour for o in hard_colour.objects]
     with pytest.raises(ValueError, match='camouflage'):
         generate_toy_video(2, camouflage='stripes')
+
+
+def test_hard_videos_are_unchanged_by_the_thing_depth_option():
+    """The default ``thing_depth='random'`` leaves hard videos as they
+    were: a hash of every array of three videos, computed with the
+    generator before ``thing_depth`` existed (the easy ones are pinned
+    above)."""
+    digest = hashlib.sha1()
+    for seed in range(3):
+        video = generate_toy_video(
+            seed, num_frames=6, height=48, width=72, difficulty='hard')
+        for key in ARRAYS:
+            digest.update(np.ascontiguousarray(getattr(video, key)).tobytes())
+    assert digest.hexdigest() == '225d22f2cb67ec0e9e30544c18fbce3d6fc43bc4'
+
+
+@pytest.mark.parametrize('difficulty', DIFFICULTIES)
+def test_ground_depth_nearest_object_wins(difficulty):
+    """With ``thing_depth='ground'`` each frame paints its things far to
+    near by that frame's depth; every other array but the frames' thing
+    pixels is the one of the default video."""
+    occlusions = changed = 0
+    for seed in range(6):
+        kwargs = dict(num_frames=6, height=48, width=72,
+                      difficulty=difficulty)
+        video = generate_toy_video(seed, thing_depth='ground', **kwargs)
+        plain = generate_toy_video(seed, **kwargs)
+        np.testing.assert_array_equal(video.flow != 0, plain.flow != 0)
+        for t in range(video.num_frames):
+            sil = _silhouettes(video, t)
+            expected = np.zeros(video.instance.shape[1:], np.int32)
+            nearest = np.full(expected.shape, np.inf)
+            for obj in video.objects:  # ties: the later object is painted
+                closer = sil[obj.track_id] & (obj.depth_at(t) <= nearest)
+                expected[closer] = obj.track_id
+                nearest[closer] = obj.depth_at(t)
+            np.testing.assert_array_equal(video.instance[t], expected)
+            occlusions += int((sum(m.astype(int)
+                                   for m in sil.values()) > 1).sum())
+            for obj in video.objects:
+                mask = video.instance[t] == obj.track_id
+                np.testing.assert_array_equal(video.depth[t][mask],
+                                              np.float32(obj.depth_at(t)))
+            stuff = plain.instance[t] == 0
+            np.testing.assert_array_equal(video.depth[t][stuff],
+                                          plain.depth[t][stuff])
+        changed += int((video.instance != plain.instance).any())
+    assert occlusions > 0 and changed > 0
+
+
+def test_ground_depth_is_the_road_depth_where_the_thing_stands():
+    """An easy video's road depth depends on the row only: a thing whose
+    lowest point lies between the centres of two road rows has a depth
+    between those rows' road depths, and it changes as the thing moves
+    up or down the image."""
+    checked = 0
+    moving = set()
+    for seed in range(8):
+        video = generate_toy_video(seed, thing_depth='ground')
+        height = video.depth.shape[1]
+        for t in range(video.num_frames):
+            road = video.semantic[t] == TOY_CLASSES.index('road')
+            for obj in video.objects:
+                bottom = obj.position(t)[1] + obj.size[1]
+                row = int(np.floor(bottom - 0.5))  # pixel centres: r + 0.5
+                if not 0 <= row < height - 1:
+                    continue
+                near, far = road[row + 1], road[row]
+                if not (near.any() and far.any()):
+                    continue
+                lo = video.depth[t, row + 1][near][0]
+                hi = video.depth[t, row][far][0]
+                assert lo - 1e-4 <= obj.depth_at(t) <= hi + 1e-4
+                checked += 1
+        assert all(d == obj.depths[0] or obj.velocity[1] != 0
+                   for obj in video.objects for d in obj.depths)
+        moving |= {len(set(obj.depths)) > 1 for obj in video.objects}
+    assert checked > 50 and True in moving
+
+
+def test_bad_thing_depth_raises():
+    with pytest.raises(ValueError, match='thing_depth'):
+        generate_toy_video(0, thing_depth='pinhole')

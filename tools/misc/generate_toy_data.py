@@ -13,7 +13,10 @@ stuff, same-class crossings, colours independent of the class) in the same
 formats; ``easy`` (the default) writes exactly the videos of earlier
 releases. ``--camouflage`` (either difficulty) gives every thing the colour
 and texture of the stuff behind it (``--camouflage colour``: the colour
-only), with the same ground truth.
+only), with the same ground truth. ``--thing-depth ground`` (either
+difficulty) puts every thing at the road's depth of the row where it
+touches the road, as a camera over a flat road would see it, instead of a
+random depth that the frames do not show (``random``, the default).
 
 Training videos use seeds ``[seed, seed + N)`` and validation videos
 ``[seed + 1000, seed + 1000 + M)``, so the same arguments always write the
@@ -71,6 +74,12 @@ def parse_args(argv=None):
         '--degrade-seed', type=int, default=0,
         help='seed of --degrade (0)')
     parser.add_argument(
+        '--degrade-strength',
+        choices=['mild', 'strong'],
+        default='mild',
+        help='imagenet_vid only: "mild" (default) or "strong" degradations '
+        '(longer blur, larger defocus, every object nearly hidden)')
+    parser.add_argument(
         '--difficulty',
         choices=['easy', 'hard'],
         default='easy',
@@ -83,6 +92,13 @@ def parse_args(argv=None):
         help='paint every thing with the colour and texture ("full", the '
         'default of the bare flag) or the colour only ("colour") of the '
         'stuff behind it; same ground truth')
+    parser.add_argument(
+        '--thing-depth',
+        choices=['random', 'ground'],
+        default='random',
+        help='depth of the things: "random" (default, one per thing in '
+        '4-25 m that the frames do not show) or "ground" (the road\'s depth '
+        'at the row where the thing touches it, in every frame)')
     parser.add_argument(
         '--occlude-frames',
         type=int,
@@ -114,6 +130,8 @@ def parse_args(argv=None):
         parser.error('--degrade only applies to the imagenet_vid format')
     if not 0 <= args.degrade <= 1:
         parser.error('--degrade must be in [0, 1]')
+    if args.degrade_strength != 'mild' and not args.degrade:
+        parser.error('--degrade-strength needs --degrade')
     if args.num_train < 0 or args.num_val < 0:
         parser.error('--num-train and --num-val must be >= 0')
     if args.num_train >= VAL_SEED_OFFSET:
@@ -145,7 +163,8 @@ def main(argv=None):
         width=args.width,
         num_objects=args.objects,
         difficulty=args.difficulty,
-        camouflage=args.camouflage)
+        camouflage=args.camouflage,
+        thing_depth=args.thing_depth)
     formats = list(FORMATS) if args.format == 'all' else [args.format]
     writers = {fmt: load_writer(fmt) for fmt in formats}  # fail early
     start = time.time()
@@ -159,7 +178,8 @@ def main(argv=None):
             else args.out_dir
         if args.degrade:
             writer(out, splits, degrade=args.degrade,
-                   degrade_seed=args.degrade_seed)
+                   degrade_seed=args.degrade_seed,
+                   degrade_strength=args.degrade_strength)
         elif args.occlude_frames:
             writer(
                 out,
@@ -170,6 +190,7 @@ def main(argv=None):
         else:
             writer(out, splits)
         camo = f' {args.camouflage}-camouflaged' if args.camouflage else ''
+        camo += ' ground-depth' if args.thing_depth == 'ground' else ''
         print(f'{fmt}: {args.num_train} train + {args.num_val} '
               f'{args.difficulty}{camo} val videos -> {out}')
     print(f'done in {time.time() - start:.1f}s')
