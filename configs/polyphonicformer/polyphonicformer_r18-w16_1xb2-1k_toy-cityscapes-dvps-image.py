@@ -1,14 +1,16 @@
 # Tiny PolyphonicFormer, image stage: single frames of toy videos in
 # Cityscapes-DVPS's format (64x96, exact depth), trained from scratch on
 # the CPU. The video stage starts from its last checkpoint.
-# Data (32 train + 4 val videos of 24 frames):
+# Data (32 train + 4 val videos of 8 frames; each thing stands on the road
+# at the road's depth of its lowest row, so its depth can be seen):
 #   python tools/misc/generate_toy_data.py cityscapes_dvps \
-#       data/toy_knet/cityscapes_dvps --num-train 32 --num-val 4
+#       data/toy_knet/cityscapes_dvps_ground --num-train 32 --num-val 4 \
+#       --thing-depth ground
 _base_ = [
     '../_base_/datasets/toy_cityscapes_dvps.py',
     './_base_/polyphonicformer_r18-w16.py'
 ]
-data_root = 'data/toy_knet/cityscapes_dvps/'
+data_root = 'data/toy_knet/cityscapes_dvps_ground/'
 max_iters = 1000
 
 train_pipeline = [

@@ -11,7 +11,7 @@ _base_ = [
     '../_base_/datasets/toy_cityscapes_dvps.py',
     './_base_/polyphonicformer_r18-w16.py'
 ]
-data_root = 'data/toy_knet/cityscapes_dvps/'
+data_root = 'data/toy_knet/cityscapes_dvps_ground/'
 channels = _base_.channels
 max_iters = 500
 load_from = 'work_dirs/poly_toy_image/iter_1000.pth'
