@@ -57,8 +57,9 @@ class TubeLink(BaseVideoModel):
     embeddings, one memory step per tube). VSS: per-frame semantic maps.
     VIS: the queries of each tube are matched to the previous tube's by
     Hungarian matching on the cosine similarity of their embeddings; the
-    top ``max_per_video`` (query, class) pairs of the video, scored by the
-    class probabilities averaged over the tubes, are its instances.
+    top ``max_per_video`` (query, class) pairs of the video, ranked by the
+    class probabilities averaged over the tubes, are its instances, scored
+    on each frame by that probability times the frame's mask score.
     ``tube_size=1`` is the online, frame-level variant. State (previous
     queries, tracker memory) persists across ``predict`` calls and resets
     on a new video, as for Video K-Net.
@@ -92,7 +93,9 @@ class TubeLink(BaseVideoModel):
             losses are point-sampled). Defaults to 4.
         test_cfg (dict, optional): ``tube_size`` (frames of a test tube;
             None: ``tube_size``), ``overlap`` (0), ``object_mask_thr``
-            (0.8), ``iou_thr`` (0.8), ``max_per_video`` (VIS, 10).
+            (0.8), ``iou_thr`` (0.8), ``max_per_video`` (VIS, 10),
+            ``mask_score`` (VIS: scale the class scores by the mask
+            scores, True).
         data_preprocessor (dict, optional): Usually
             ``VideoDataPreprocessor``.
         init_cfg (dict, optional): Initialisation config, e.g. an mmdet
@@ -157,7 +160,8 @@ class TubeLink(BaseVideoModel):
             overlap=0,
             object_mask_thr=0.8,
             iou_thr=0.8,
-            max_per_video=10)
+            max_per_video=10,
+            mask_score=True)
         self.test_cfg.update(test_cfg or {})
         self.test_tube_size = int(self.test_cfg['tube_size'] or tube_size)
         if not 0 <= self.test_cfg['overlap'] < self.test_tube_size:
@@ -499,7 +503,16 @@ class TubeLink(BaseVideoModel):
 
     def _write_vis(self, tubes: List[Dict], pad_shape) -> None:
         """Associate a video's tubes (query matching) and write its top
-        ``max_per_video`` instances on every frame."""
+        ``max_per_video`` instances on every frame.
+
+        The instances are the top (query, class) pairs of the class
+        probabilities averaged over the tubes. With
+        ``test_cfg.mask_score`` (default, as the official VIS inference
+        through mmdet's ``MaskFormerFusionHead``), an instance's score on
+        a frame is its class probability times its mask score on that
+        frame (the mean sigmoid probability inside its binary mask, 0 for
+        an empty mask); otherwise the class probability alone.
+        """
         prev, probs = None, 0
         for tube in tubes:
             if prev is not None:
@@ -516,10 +529,33 @@ class TubeLink(BaseVideoModel):
         labels = self.internal_to_dataset[inds % nc]
         for tube in tubes:
             for i, sample in zip(tube['frames'], tube['samples']):
-                masks = logits_to_original(tube['masks'][queries, i],
-                                           sample.metainfo, pad_shape) > 0
+                logits = logits_to_original(tube['masks'][queries, i],
+                                            sample.metainfo, pad_shape)
+                masks = logits > 0
+                frame_scores = scores
+                if self.test_cfg['mask_score']:
+                    frame_scores = scores * mask_scores(logits, masks)
                 sample.pred_track_instances = InstanceData(
                     masks=masks,
                     labels=labels,
-                    scores=scores,
+                    scores=frame_scores,
                     instances_id=torch.arange(k, device=scores.device))
+
+
+def mask_scores(logits: Tensor, masks: Tensor) -> Tensor:
+    """Mask2Former's mask scores: the mean sigmoid probability of each mask
+    inside its binary mask.
+
+    Args:
+        logits (Tensor): (K, H, W) mask logits.
+        masks (Tensor): (K, H, W) bool masks (usually ``logits > 0``).
+
+    Returns:
+        Tensor: (K,) scores in [0, 1]; 0 for an empty mask.
+    """
+    if logits.shape != masks.shape:
+        raise ValueError(f'mask logits {tuple(logits.shape)} and masks '
+                         f'{tuple(masks.shape)} differ in shape')
+    binary = masks.flatten(1).to(logits.dtype)
+    inside = (logits.flatten(1).sigmoid() * binary).sum(1)
+    return inside / (binary.sum(1) + 1e-6)

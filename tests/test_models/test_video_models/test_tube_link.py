@@ -286,3 +286,46 @@ def test_vis_query_matching_undoes_a_permutation():
     from mmvidseg.models.video_models.tube_link import TubeLink
     back = TubeLink._match_queries(embeds[perm], embeds)
     assert torch.equal(embeds[perm][back], embeds)
+
+
+def test_mask_scores():
+    from mmvidseg.models.video_models.tube_link import mask_scores
+    logits = torch.full((3, 2, 2), -4.0)
+    logits[0] = 2.0  # a full confident mask
+    logits[1, 0, 0] = 0.0  # sigmoid 0.5, but not in the mask (> 0)
+    logits[1, 1, 1] = 4.0  # one confident pixel
+    scores = mask_scores(logits, logits > 0)
+    assert torch.allclose(scores[0], torch.sigmoid(torch.tensor(2.0)), 1e-4)
+    assert torch.allclose(scores[1], torch.sigmoid(torch.tensor(4.0)), 1e-4)
+    assert scores[2] == 0  # an empty mask scores 0
+    with pytest.raises(ValueError, match='differ in shape'):
+        mask_scores(logits, logits[:2] > 0)
+
+
+def test_vis_scores_with_and_without_mask_scores(knet):
+    """``test_cfg.mask_score`` scales each frame's class scores by the mask
+    scores; the instances, masks and class ranking stay the same."""
+    clip, sample = knet.toy_clip(4, [0, 1, 2, 3, 4], with_sem=False)
+    outs = {}
+    for flag in (False, True):
+        torch.manual_seed(0)
+        model = build(
+            task='vis',
+            num_classes=3,
+            thing_classes=[0, 1, 2],
+            test_cfg=dict(max_per_video=5, mask_score=flag)).eval()
+        with torch.no_grad():
+            outs[flag] = model.predict(clip, [copy.deepcopy(sample)
+                                              ])[0].video_data_samples
+    for plain, scaled in zip(outs[False], outs[True]):
+        a, b = plain.pred_track_instances, scaled.pred_track_instances
+        assert torch.equal(a.masks, b.masks)
+        assert torch.equal(a.labels, b.labels)
+        # the class scores of a video are the same on every frame
+        assert torch.equal(a.scores,
+                           outs[False][0].pred_track_instances.scores)
+        # scaled by a mask score in (0, 1], 0 for an empty mask
+        empty = ~b.masks.flatten(1).any(1)
+        assert (b.scores[empty] == 0).all()
+        assert (b.scores[~empty] > 0).all()
+        assert (b.scores[~empty] <= a.scores[~empty] + 1e-6).all()
