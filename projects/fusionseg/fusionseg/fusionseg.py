@@ -99,6 +99,13 @@ class FusionSeg(BaseVideoModel):
             losses when both streams are used. Defaults to 0.5.
         flow_mean (float), flow_std (float): Normalisation of the flow
             image. Defaults to 127.5 and 64.
+        stream_dropout (float): Training only: the probability that a
+            frame's fusion sees one stream alone (the other branch is
+            zeroed, so the fused score is the kept branch; which stream is
+            kept is drawn 50 / 50). The fused loss then also trains each
+            stream through the fusion as it is used alone, so joint
+            training does not trade a stream's own quality for the
+            fusion's (modality dropout; not in the paper). Defaults to 0.
         frozen_streams (bool): Train the fusion only: the streams keep
             their weights and batch-norm statistics and get no loss.
             Needs both streams. Defaults to False.
@@ -117,6 +124,7 @@ class FusionSeg(BaseVideoModel):
                  stream_loss_weight: float = 0.5,
                  flow_mean: float = 127.5,
                  flow_std: float = 64.0,
+                 stream_dropout: float = 0.0,
                  frozen_streams: bool = False,
                  stream_checkpoints: Optional[Dict[str, str]] = None,
                  data_preprocessor: OptConfigType = None,
@@ -146,6 +154,12 @@ class FusionSeg(BaseVideoModel):
         if unknown:
             raise ValueError(f'stream_checkpoints has streams {unknown} '
                              f'that the model does not use ({streams})')
+        if not 0 <= stream_dropout <= 1 or (stream_dropout > 0
+                                            and len(streams) != 2):
+            raise ValueError(f'stream_dropout must be in [0, 1] and needs '
+                             f'both streams, got {stream_dropout} with '
+                             f'{streams}')
+        self.stream_dropout = float(stream_dropout)
         self.frozen_streams = bool(frozen_streams)
         if self.frozen_streams:
             if len(streams) != 2:
@@ -209,13 +223,41 @@ class FusionSeg(BaseVideoModel):
                 for s in self.streams
             }
 
-    def fuse_logits(self, logits: Dict) -> Tensor:
-        """The three-branch fusion, or the single stream's logits."""
+    def fuse_logits(self,
+                    logits: Dict,
+                    keep: Optional[Tensor] = None) -> Tensor:
+        """The three-branch fusion, or the single stream's logits.
+
+        Args:
+            logits (dict): ``{stream: (N, 2, h, w)}`` stream logits.
+            keep (Tensor, optional): (N, 2) 0 / 1 weights of the
+                appearance and motion branches per frame (stream dropout);
+                with one branch zeroed the fused score is the other's.
+                Defaults to None (both).
+
+        Returns:
+            Tensor: (N, 2, h, w) fused scores.
+        """
         if len(self.streams) == 1:
             return logits[self.streams[0]]
         a = F.relu(self.fuse['appearance'](logits['appearance']))
         m = F.relu(self.fuse['motion'](logits['motion']))
+        if keep is not None:
+            a = a * keep[:, 0, None, None, None]
+            m = m * keep[:, 1, None, None, None]
         return torch.maximum(torch.maximum(a, m), a * m)
+
+    def _dropout_mask(self, num_frames: int, device) -> Optional[Tensor]:
+        """(N, 2) branch weights: each frame keeps both streams, or with
+        probability ``stream_dropout`` one drawn at random."""
+        if not (self.training and self.stream_dropout
+                and not self.frozen_streams):
+            return None
+        drop = torch.rand(num_frames, device=device) < self.stream_dropout
+        kept = torch.randint(0, 2, (num_frames, ), device=device)
+        keep = torch.ones(num_frames, 2, device=device)
+        keep[drop] = F.one_hot(kept[drop], 2).float()
+        return keep
 
     def _frames_and_flows(self, inputs: Tensor,
                           data_samples: list) -> Tuple[Tensor, Tensor, List]:
@@ -265,7 +307,8 @@ class FusionSeg(BaseVideoModel):
                               align_corners=False)
             return F.cross_entropy(x, target, ignore_index=255)
 
-        losses = dict(loss_fused=ce(self.fuse_logits(logits)))
+        keep = self._dropout_mask(frames.size(0), frames.device)
+        losses = dict(loss_fused=ce(self.fuse_logits(logits, keep)))
         if len(self.streams) == 2 and not self.frozen_streams:
             for s in self.streams:
                 losses[f'loss_{s}'] = ce(logits[s]) * self.stream_loss_weight

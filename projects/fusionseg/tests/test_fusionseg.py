@@ -209,3 +209,68 @@ def test_staged_config_freezes_the_streams():
         osp.join(CONFIGS, 'fusionseg-staged_r18-w16_1xb4-200_toy-davis.py'))
     assert cfg.model.frozen_streams
     assert set(cfg.model.stream_checkpoints) == {'appearance', 'motion'}
+    # its appearance stream is the one trained with photometric distortion
+    photometric = 'fusionseg-appearance-photometric_r18-w16_1xb4-200_toy-davis'
+    assert photometric in cfg.model.stream_checkpoints['appearance']
+    app = Config.fromfile(osp.join(CONFIGS, photometric + '.py'))
+    assert tuple(app.model.streams) == ('appearance', )
+    steps = app.train_dataloader.dataset.pipeline[1].transforms
+    assert steps[-1].type == 'mmdet.PhotoMetricDistortion'
+
+
+def test_photometric_pipeline_shares_the_draw_across_frames():
+    """The appearance stream's training clip: both frames get the same
+    distortion, masks and flow are untouched."""
+    sys.path.insert(0, ROOT)
+    init_default_scope('mmvidseg')
+    import mmvidseg.datasets  # noqa: F401
+    from mmvidseg.registry import TRANSFORMS
+    cfg = Config.fromfile(osp.join(
+        CONFIGS,
+        'fusionseg-appearance-photometric_r18-w16_1xb4-200_toy-davis.py'))
+    broadcast = cfg.train_dataloader.dataset.pipeline[1]
+    broadcast.transforms = broadcast.transforms[-1:]  # distortion only
+    step = TRANSFORMS.build(broadcast)
+    img = np.full((4, 6, 3), 100, np.uint8)
+    seg = np.zeros((4, 6), np.uint8)
+    np.random.seed(3)
+    outs = [step(dict(img=[img.copy(), img.copy()],
+                      gt_seg_map=[seg.copy(), seg.copy()]))
+            for _ in range(4)]
+    assert all(np.array_equal(o['img'][0], o['img'][1]) for o in outs)
+    assert any(not np.allclose(o['img'][0], 100) for o in outs)
+    assert all((m == 0).all() for o in outs for m in o['gt_seg_map'])
+
+
+def test_stream_dropout_keeps_one_branch_per_dropped_frame():
+    model = _model(stream_dropout=1.0)
+    torch.manual_seed(2)
+    logits = dict(appearance=torch.randn(4, 2, 3, 5),
+                  motion=torch.randn(4, 2, 3, 5))
+    keep = model._dropout_mask(4, 'cpu')
+    # every frame dropped: exactly one branch each, both streams drawn
+    assert keep.sum(1).tolist() == [1.0] * 4
+    assert 0 < keep[:, 0].sum() < 4
+    fused = model.fuse_logits(logits, keep)
+    for i, s in enumerate(('appearance', 'motion')):
+        alone = torch.relu(model.fuse[s](logits[s]))
+        rows = keep[:, i] == 1
+        assert torch.allclose(fused[rows], alone[rows])
+    # both kept is the plain fusion; no dropout at test time or p = 0
+    both = torch.ones(4, 2)
+    assert torch.equal(model.fuse_logits(logits, both),
+                       model.fuse_logits(logits))
+    model.eval()
+    assert model._dropout_mask(4, 'cpu') is None
+    assert _model()._dropout_mask(4, 'cpu') is None
+    model.train()
+    inputs, samples = _clip()
+    losses = model(inputs, samples, mode='loss')
+    sum(losses.values()).backward()
+
+
+def test_stream_dropout_bad_settings_raise():
+    with pytest.raises(ValueError, match='stream_dropout'):
+        _model(stream_dropout=1.5)
+    with pytest.raises(ValueError, match='stream_dropout'):
+        _model(streams=('motion', ), stream_dropout=0.5)
