@@ -17,6 +17,11 @@ import numpy as np
 #: The kinds of degradation, drawn uniformly per degraded frame.
 DEGRADATIONS = ('motion_blur', 'defocus', 'occlusion')
 
+#: Strengths of the degradations: ``'mild'`` (the default, the frames of
+#: earlier releases) and ``'strong'``, where a single frame no longer shows
+#: the object well (see :func:`degrade_frame`).
+STRENGTHS = ('mild', 'strong')
+
 
 def plan_degradations(num_frames: int, fraction: float,
                       rng: np.random.Generator) -> List[Optional[str]]:
@@ -59,10 +64,14 @@ def _disk_kernel(radius: int) -> np.ndarray:
     return kernel / kernel.sum()
 
 
-def degrade_frame(image: np.ndarray, kind: str,
+def degrade_frame(image: np.ndarray,
+                  kind: str,
                   boxes: Sequence[Sequence[float]],
-                  rng: np.random.Generator) -> np.ndarray:
+                  rng: np.random.Generator,
+                  strength: str = 'mild') -> np.ndarray:
     """A degraded copy of one RGB frame.
+
+    ``strength='mild'`` (the default):
 
     * ``'motion_blur'``: a line kernel of 7 to 11 pixels at a random angle;
     * ``'defocus'``: a disk kernel of radius 2 or 3;
@@ -70,22 +79,39 @@ def degrade_frame(image: np.ndarray, kind: str,
       width or height of one object's box (from one side), or a random
       patch when the frame has no object.
 
+    ``strength='strong'``: a line kernel of 15 to 21 pixels, a disk of
+    radius 4 to 6, and a rectangle hiding 75-95 % of *every* object's box
+    (each from its own side), as in VID's fast-motion, out-of-focus and
+    occluded frames that no single frame can undo.
+
     Args:
         image (np.ndarray): (H, W, 3) uint8, not modified.
         kind (str): One of :data:`DEGRADATIONS`.
         boxes (Sequence): The frame's object boxes, x1 y1 x2 y2.
         rng (np.random.Generator): Random source.
+        strength (str): One of :data:`STRENGTHS`. Defaults to ``'mild'``.
 
     Returns:
         np.ndarray: (H, W, 3) uint8.
     """
+    if strength not in STRENGTHS:
+        raise ValueError(f'unknown degradation strength {strength!r}, use '
+                         f'one of {STRENGTHS}')
+    strong = strength == 'strong'
     if kind == 'motion_blur':
-        kernel = _line_kernel(int(rng.integers(7, 12)),
-                              float(rng.uniform(0, np.pi)))
+        length = rng.integers(15, 22) if strong else rng.integers(7, 12)
+        kernel = _line_kernel(int(length), float(rng.uniform(0, np.pi)))
     elif kind == 'defocus':
-        kernel = _disk_kernel(int(rng.integers(2, 4)))
+        radius = rng.integers(4, 7) if strong else rng.integers(2, 4)
+        kernel = _disk_kernel(int(radius))
     elif kind == 'occlusion':
-        return _occlude(image, boxes, rng)
+        if not strong:
+            return _occlude(image, boxes, rng)
+        out = image
+        for box in list(boxes) or [None]:
+            out = _occlude(out, [] if box is None else [box], rng,
+                           (0.75, 0.95))
+        return out
     else:
         raise ValueError(f'unknown degradation {kind!r}, use one of '
                          f'{DEGRADATIONS}')
@@ -94,9 +120,12 @@ def degrade_frame(image: np.ndarray, kind: str,
     return np.clip(np.round(out), 0, 255).astype(np.uint8)
 
 
-def _occlude(image: np.ndarray, boxes: Sequence[Sequence[float]],
-             rng: np.random.Generator) -> np.ndarray:
-    """See :func:`degrade_frame` (``'occlusion'``)."""
+def _occlude(image: np.ndarray,
+             boxes: Sequence[Sequence[float]],
+             rng: np.random.Generator,
+             share_range: tuple = (0.5, 0.7)) -> np.ndarray:
+    """See :func:`degrade_frame` (``'occlusion'``): one of ``boxes`` hidden
+    by ``share_range`` of its width or height."""
     out = image.copy()
     height, width = image.shape[:2]
     if len(boxes):
@@ -105,7 +134,7 @@ def _occlude(image: np.ndarray, boxes: Sequence[Sequence[float]],
     else:
         x1, y1 = int(rng.integers(width // 2)), int(rng.integers(height // 2))
         x2, y2 = x1 + width // 4, y1 + height // 4
-    share = rng.uniform(0.5, 0.7)
+    share = rng.uniform(*share_range)
     side = int(rng.integers(4))
     if side < 2:  # hide the left or right part
         cut = int(round((x2 - x1) * share))

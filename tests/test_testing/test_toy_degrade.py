@@ -1,5 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Degraded toy ImageNet VID frames (``--degrade``)."""
+import hashlib
 import importlib.util
 import json
 import os
@@ -129,3 +130,75 @@ def test_cli_degrade_option(tmp_path):
         with pytest.raises(SystemExit) as exc:
             cli.main(argv + small)
         assert exc.value.code == 2
+
+
+def _mild_digest(strength=None):
+    """SHA-256 of mild degradations of a fixed frame (the default)."""
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (24, 36, 3)).astype(np.uint8)
+    kwargs = {} if strength is None else dict(strength=strength)
+    digest = hashlib.sha256()
+    for kind in ('motion_blur', 'defocus', 'occlusion', 'occlusion'):
+        boxes = [(4, 3, 20, 18), (18, 8, 33, 22)] \
+            if kind == 'occlusion' else []
+        digest.update(
+            degrade_frame(image, kind, boxes, rng, **kwargs).tobytes())
+    digest.update(degrade_frame(image, 'occlusion', [], rng).tobytes())
+    return digest.hexdigest()
+
+
+def test_mild_is_the_default_and_unchanged():
+    """The default strength gives the frames of earlier releases (digest
+    taken with the code before ``strength`` existed)."""
+    old = 'b8460866da05890b91ab54033e14aefdae78d3071564b012b6e2ddba6b5f76dc'
+    assert _mild_digest() == old == _mild_digest('mild')
+
+
+def test_strong_degradations():
+    rng = np.random.default_rng(0)
+    image = np.zeros((40, 60, 3), np.uint8)
+    image[10:30, 20:40] = 255
+    boxes = [(20, 10, 40, 30), (2, 2, 12, 12)]
+    for kind in ('motion_blur', 'defocus'):
+        mild = degrade_frame(image, kind, boxes, np.random.default_rng(1))
+        strong = degrade_frame(image, kind, boxes, np.random.default_rng(1),
+                               'strong')
+        # a wider kernel smears more of the square's inside
+        assert (strong[10:30, 20:40] < 255).sum() > \
+            (mild[10:30, 20:40] < 255).sum()
+    out = degrade_frame(image, 'occlusion', boxes, rng, 'strong')
+    for x1, y1, x2, y2 in boxes:  # every box is >= 75 % hidden
+        hidden = (out[y1:y2, x1:x2] != image[y1:y2, x1:x2]).any(-1)
+        assert hidden.mean() >= 0.7
+    assert (out != image).any(-1).sum() <= 20 * 20 + 10 * 10
+    assert (degrade_frame(image, 'occlusion', [], rng, 'strong') !=
+            image).any()
+    with pytest.raises(ValueError, match='strength'):
+        degrade_frame(image, 'defocus', [], rng, 'heavy')
+
+
+def test_strong_writer_and_cli(tmp_path, splits):
+    mild = _read(write_imagenet_vid(str(tmp_path / 'm'), splits,
+                                    degrade=0.5))
+    strong = _read(write_imagenet_vid(str(tmp_path / 's'), splits,
+                                      degrade=0.5,
+                                      degrade_strength='strong'))
+    assert set(mild) == set(strong)
+    jpgs = [n for n in mild if n.endswith('.JPEG')]
+    assert any(mild[n] != strong[n] for n in jpgs)
+    assert all(mild[n] == strong[n] for n in mild if n not in jpgs)
+    with pytest.raises(ValueError, match='degrade_strength'):
+        write_imagenet_vid(str(tmp_path / 'x'), splits, degrade=0.5,
+                           degrade_strength='heavy')
+    spec = importlib.util.spec_from_file_location('generate_toy_data',
+                                                  SCRIPT)
+    cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cli)
+    small = ['--num-train', '1', '--num-val', '1', '--frames', '4',
+             '--height', '16', '--width', '24', '--objects', '1']
+    assert cli.main(['imagenet_vid', str(tmp_path / 'c'), '--degrade', '0.5',
+                     '--degrade-strength', 'strong', *small]) == 0
+    with pytest.raises(SystemExit) as exc:  # strength without --degrade
+        cli.main(['imagenet_vid', str(tmp_path / 'y'),
+                  '--degrade-strength', 'strong', *small])
+    assert exc.value.code == 2

@@ -14,7 +14,9 @@
   score, with their boxes (TransVOD Lite's top-k query filtering);
 * :class:`QueryRoIFusion` (TransVOD++): each object query fused with the
   RoI feature of its box by Sparse R-CNN's dynamic convolution (mmdet's
-  ``DynamicConv``).
+  ``DynamicConv``);
+* :class:`GatedResidual`: a zero-initialised gate between a module's input
+  and output, so that a temporal module starts as the identity.
 """
 from typing import Optional
 
@@ -287,3 +289,26 @@ class QueryRoIFusion(BaseModule):
         query = self.norms[1](
             query + self.dropout(fused.reshape(num, num_query, dims)))
         return self.norms[2](self.ffn(query))
+
+
+class GatedResidual(torch.nn.Module):
+    """``x + tanh(gate) * (y - x)`` with a per-channel gate that starts at
+    zero: the gated module is the identity until training opens the gate
+    (as Flamingo's tanh-gated cross-attention). The gate still receives a
+    gradient at zero, the module behind it from the first step after.
+
+    Args:
+        embed_dims (int): Channels C of ``x`` and ``y``.
+    """
+
+    def __init__(self, embed_dims: int) -> None:
+        super().__init__()
+        self.gate = torch.nn.Parameter(torch.zeros(embed_dims))
+
+    def forward(self, x: Tensor, y: Tensor) -> Tensor:
+        """Mix the input ``x`` and the module's output ``y`` (same shape,
+        channels last)."""
+        if x.shape != y.shape:
+            raise ValueError(f'GatedResidual: input {tuple(x.shape)} and '
+                             f'output {tuple(y.shape)} differ in shape')
+        return x + self.gate.tanh() * (y - x)

@@ -16,7 +16,8 @@ from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from torch import Tensor, nn
 
 from mmvidseg.registry import MODELS
-from ..layers.temporal_transformer import (TemporalDeformableEncoderLayer,
+from ..layers.temporal_transformer import (GatedResidual,
+                                           TemporalDeformableEncoderLayer,
                                            TemporalQueryEncoderLayer,
                                            select_topk_queries)
 from .base import BaseVideoModel
@@ -241,6 +242,14 @@ class TransVOD(FrameDetector):
             temporal decoder and head from the single-frame model's last
             decoder layer and head branches (:meth:`init_from_detector`)
             instead of from random weights. Defaults to False.
+        pass_through (bool): Start the temporal stage as the single-frame
+            detector (needs ``init_from_detector``): the TDTE, each TQE
+            layer and the TDTD are behind zero-initialised
+            :class:`GatedResidual` gates, and the temporal head reads the
+            boxes the detector's last layer started from, so that before
+            training the temporal head's detections are exactly the
+            detector's and training can only add temporal information (our
+            choice, not in the paper). Defaults to False.
         data_preprocessor (dict, optional): See :class:`FrameDetector`.
         init_cfg (dict, optional): Initialisation config.
     """
@@ -256,10 +265,15 @@ class TransVOD(FrameDetector):
                  freeze_detector: bool = False,
                  frame_loss_weight: float = 1.0,
                  init_from_detector: bool = False,
+                 pass_through: bool = False,
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(detector, data_preprocessor, init_cfg)
         det = self.detector
+        if pass_through and not init_from_detector:
+            raise ValueError(
+                'TransVOD: pass_through=True needs init_from_detector=True '
+                '(the temporal head must start as the detector\'s)')
         if det.num_feature_levels != 1 or not det.with_box_refine or \
                 det.as_two_stage:
             raise ValueError(
@@ -293,6 +307,12 @@ class TransVOD(FrameDetector):
         head.setdefault('test_cfg', copy.deepcopy(det.test_cfg))
         self.temporal_head = MODELS.build(head)
         self._buffer: deque = deque(maxlen=num_ref_frames)
+        self.gates = nn.ModuleDict(
+            (name, GatedResidual(dims))
+            for name in ['decoder'] +
+            [f'query{i}' for i in range(len(self.query_topk))] +
+            ([] if temporal_encoder is None else ['memory'])
+        ) if pass_through else None
         if freeze_detector:
             self.freeze()
         if init_from_detector:
@@ -301,6 +321,11 @@ class TransVOD(FrameDetector):
     def reset_state(self) -> None:
         """Forget the reference frames of the previous video."""
         self._buffer.clear()
+
+    def gated(self, name: str, x: Tensor, y: Tensor) -> Tensor:
+        """``y``, or with ``pass_through`` the gated mix of a temporal
+        module's input ``x`` and output ``y`` (:class:`GatedResidual`)."""
+        return y if self.gates is None else self.gates[name](x, y)
 
     def temporal_memory(self, key: dict, refs: List[dict]) -> Tensor:
         """TDTE: the key frames' memory (N, HW, C) refined with the
@@ -312,9 +337,11 @@ class TransVOD(FrameDetector):
             mask = torch.cat([r['memory_mask'] for r in refs], 1)
         ref_memory = torch.cat([r['memory'] + r['memory_pos'] for r in refs],
                                1)
-        return self.temporal_encoder(key['memory'], key['memory_pos'],
-                                     ref_memory, key['spatial_shapes'],
-                                     key['valid_ratios'], mask)
+        return self.gated(
+            'memory', key['memory'],
+            self.temporal_encoder(key['memory'], key['memory_pos'],
+                                  ref_memory, key['spatial_shapes'],
+                                  key['valid_ratios'], mask))
 
     def temporal_forward(self, key: dict, refs: List[dict]) -> Tuple:
         """TDTE, TQE and TDTD for N key frames and their references.
@@ -335,10 +362,11 @@ class TransVOD(FrameDetector):
         ref_query = torch.cat([r['query'] for r in refs], 1)
         ref_scores = torch.cat([r['scores'] for r in refs], 1)
         query = key['query']
-        for layer, k in zip(self.query_encoder, self.query_topk):
+        for i, (layer, k) in enumerate(zip(self.query_encoder,
+                                           self.query_topk)):
             picked = select_topk_queries(ref_query, ref_scores,
                                          k * len(refs))
-            query = layer(query, picked)
+            query = self.gated(f'query{i}', query, layer(query, picked))
         boxes = key['boxes']
         hidden, _ = self.temporal_decoder(
             query=query,
@@ -350,12 +378,18 @@ class TransVOD(FrameDetector):
             level_start_index=key['spatial_shapes'].new_zeros(1),
             valid_ratios=key['valid_ratios'],
             reg_branches=self.temporal_head.reg_branches)
-        return hidden, [boxes]
+        if self.gates is None:
+            return hidden, [boxes]
+        # from the detector's last queries and the boxes its last layer
+        # started from: with closed gates, its own detections
+        return self.gated('decoder', query[None], hidden), \
+            [key['boxes_in']]
 
     @staticmethod
     def split_frames(out: dict, index: Tensor) -> dict:
         """The per-frame tensors of frames ``index`` (the last decoder
-        layer's queries as ``query`` and refined boxes as ``boxes``)."""
+        layer's queries as ``query``, its refined boxes as ``boxes`` and
+        the boxes it started from as ``boxes_in``)."""
         mask = out['memory_mask']
         return dict(
             memory=out['memory'][index],
@@ -365,6 +399,7 @@ class TransVOD(FrameDetector):
             valid_ratios=out['valid_ratios'][index],
             query=out['hidden_states'][-1][index],
             boxes=out['references'][-1][index].detach(),
+            boxes_in=out['references'][-2][index].detach(),
             scores=out['scores'][index],
             image_size=out['image_size'][index],
             feature_scale=out['feature_scale'])

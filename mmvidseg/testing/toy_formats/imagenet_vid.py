@@ -6,7 +6,7 @@ from xml.etree import ElementTree as ET
 
 import numpy as np
 
-from ..toy_degrade import degrade_frame, plan_degradations
+from ..toy_degrade import STRENGTHS, degrade_frame, plan_degradations
 from ..toy_video import TOY_CLASSES, TOY_THING_CLASSES, ToyVideo
 from ._io import THING_CATEGORY_IDS, SplitVideos, save_jpg, save_json
 
@@ -159,17 +159,18 @@ def _write_frame(root: str,
                  vid_id: int,
                  keys: list,
                  t: int,
-                 degrade: tuple = (None, None),
+                 degrade: tuple = (None, None, 'mild'),
                  labels: Optional[dict] = None) -> None:
     """Write frame t's JPEG and XML and add it to ``coco`` (see
     :func:`_frame_annotations` for ``instance_ids``); ``degrade`` is
-    ``(kind or None, rng)``: the JPEG is degraded, the annotations are the
-    clean frame's."""
+    ``(kind or None, rng, strength)``: the JPEG is degraded, the
+    annotations are the clean frame's."""
     img_id = len(coco['images']) + 1
     image = video.images[t]
     if degrade[0] is not None:
         boxes = [video.box(t, track) for track in video.visible_tracks(t)]
-        image = degrade_frame(image, degrade[0], boxes, degrade[1])
+        image = degrade_frame(image, degrade[0], boxes, degrade[1],
+                              degrade[2])
     save_jpg(osp.join(root, 'Data', 'VID', f'{rel}/{t:06d}.JPEG'), image)
     coco['images'].append(
         dict(
@@ -208,9 +209,28 @@ def _category_labels(categories: Optional[list]) -> Optional[dict]:
         cat={i: c['id'] for i, c in enumerate(categories)})
 
 
-def write_imagenet_vid(root: str, splits: SplitVideos, degrade: float = 0.0,
+def _write_videos(root: str, coco: dict, split: str, videos: list,
+                  labels: Optional[dict], degrade: tuple) -> list:
+    """Write the frames of one split's ``videos`` into ``coco``; returns
+    the list-file lines. ``degrade``: (share, seed, strength)."""
+    lines, instance_ids = [], {}
+    for vid_id, video in enumerate(videos, 1):
+        rel, keys, video_lines = _list_entry(split, videos, vid_id)
+        lines += video_lines
+        coco['videos'].append(dict(id=vid_id, name=rel, vid_train_frames=keys))
+        rng = np.random.default_rng([degrade[1], split == 'val', vid_id])
+        for t, kind in enumerate(_plan(video, degrade[0], rng)):
+            _write_frame(root, coco, instance_ids, rel, video, vid_id, keys,
+                         t, (kind, rng, degrade[2]), labels)
+    return lines
+
+
+def write_imagenet_vid(root: str,
+                       splits: SplitVideos,
+                       degrade: float = 0.0,
                        degrade_seed: int = 0,
-                       categories: Optional[list] = None) -> str:
+                       categories: Optional[list] = None,
+                       degrade_strength: str = 'mild') -> str:
     """ImageNet VID: ILSVRC frames and XML, and mmtracking's CocoVID JSON.
 
     Layout (splits ``train`` and ``val``)::
@@ -245,7 +265,9 @@ def write_imagenet_vid(root: str, splits: SplitVideos, degrade: float = 0.0,
     Degraded frames (``degrade`` > 0): that share of each video's frames
     is written blurred, defocused or partly occluded (:mod:`..toy_degrade`,
     drawn from ``degrade_seed``, the split and the video); annotations are
-    the clean frames'. ``degrade=0``: the clean output, byte for byte.
+    the clean frames'. ``degrade=0``: the clean output, byte for byte;
+    ``degrade_strength='strong'``: heavier blur and near-total occlusion of
+    every object (:func:`..toy_degrade.degrade_frame`).
 
     Args:
         root (str): Output folder; ``splits``: ``{'train': videos, ...}``.
@@ -253,12 +275,16 @@ def write_imagenet_vid(root: str, splits: SplitVideos, degrade: float = 0.0,
         degrade_seed (int): Seed of the degradations. Defaults to 0.
         categories (list, optional): The JSON's ``categories``, one per
             class id of the (relabelled) videos. Defaults to the toy ones.
+        degrade_strength (str): ``'mild'`` (default) or ``'strong'``.
 
     Returns:
         str: ``root``.
     """
     if not 0 <= degrade <= 1:
         raise ValueError(f'degrade must be in [0, 1], got {degrade}')
+    if degrade_strength not in STRENGTHS:
+        raise ValueError(f'degrade_strength must be one of {STRENGTHS}, got '
+                         f'{degrade_strength!r}')
     labels = _category_labels(categories)
     for split, videos in splits.items():
         if split not in ('train', 'val'):
@@ -269,17 +295,8 @@ def write_imagenet_vid(root: str, splits: SplitVideos, degrade: float = 0.0,
             videos=[],
             images=[],
             annotations=[])
-        lines, instance_ids = [], {}
-        for vid_id, video in enumerate(videos, 1):
-            rel, keys, video_lines = _list_entry(split, videos, vid_id)
-            lines += video_lines
-            coco['videos'].append(
-                dict(id=vid_id, name=rel, vid_train_frames=keys))
-            rng = np.random.default_rng(
-                [degrade_seed, split == 'val', vid_id])
-            for t, kind in enumerate(_plan(video, degrade, rng)):
-                _write_frame(root, coco, instance_ids, rel, video, vid_id,
-                             keys, t, (kind, rng), labels)
+        lines = _write_videos(root, coco, split, videos, labels,
+                              (degrade, degrade_seed, degrade_strength))
         list_name = 'VID_train_15frames.txt' if split == 'train' \
             else 'VID_val_videos.txt'
         os.makedirs(osp.join(root, 'Lists'), exist_ok=True)

@@ -371,3 +371,59 @@ def test_init_from_detector_rejects_other_shapes():
     with pytest.raises(ValueError, match='init_from_detector needs every '
                        'temporal decoder layer'):
         model(**data, mode='loss')
+
+
+def _online(model, frames, predict):
+    """``predict`` on the frames of one video, one frame per call."""
+    model.reset_state()
+    preds = []
+    for t, frame in enumerate(frames):
+        data = model.data_preprocessor(frame)
+        data['data_samples'][0].video_data_samples[0].set_metainfo(
+            dict(frame_id=t))
+        with torch.no_grad():
+            out = predict(data['inputs'], data['data_samples'])
+        preds.append(out[0].video_data_samples[0].pred_instances)
+    return preds
+
+
+def test_pass_through_starts_as_the_single_frame_detector():
+    """With ``pass_through`` the temporal stage's detections before any
+    training are exactly the single-frame detector's; the gates get a
+    gradient at the first step and open."""
+    from mmvidseg.models.video_models.transvod import FrameDetector
+    with pytest.raises(ValueError, match='needs init_from_detector'):
+        _model(pass_through=True)
+    model = _model(init_from_detector=True, pass_through=True)
+    model.init_from_detector()  # as the first training step does
+    model.eval()
+    torch.manual_seed(1)
+    frames = [_clips(n=1, t=1) for _ in range(3)]
+    temporal = _online(model, frames, model.predict)
+    single = _online(model, frames,
+                     lambda x, s: FrameDetector.predict(model, x, s))
+    for a, b in zip(temporal, single):
+        for key in ('bboxes', 'scores', 'labels'):
+            assert torch.equal(a[key], b[key]), key
+    # without the gates the random temporal modules change the detections
+    plain = _model(init_from_detector=True)
+    plain.load_state_dict(model.state_dict(), strict=False)
+    plain.eval()
+    other = _online(plain, frames, plain.predict)
+    assert not torch.equal(other[-1].scores, single[-1].scores)
+    model.train()
+    data = model.data_preprocessor(
+        _clips(n=1, t=model.num_ref_frames + 1), training=True)
+    losses = model(**data, mode='loss')
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    assert set(model.gates) == {'memory', 'decoder', 'query0', 'query1',
+                                'query2'}
+    grads = {k: g.gate.grad.abs().sum() for k, g in model.gates.items()}
+    # the TDTE's memory only reaches the output through the decoder's gate
+    assert grads.pop('memory') == 0 and min(grads.values()) > 0
+    with torch.no_grad():
+        model.gates['decoder'].gate.fill_(0.1)
+    model.zero_grad()
+    losses = model(**data, mode='loss')
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    assert model.gates['memory'].gate.grad.abs().sum() > 0
