@@ -41,7 +41,7 @@ def _key_frames(num_frames: int) -> list:
 
 def _occluded(video: ToyVideo, t: int, track: int) -> bool:
     """Whether a nearer thing touches the track's visible pixels."""
-    depth = {obj.track_id: obj.depth for obj in video.objects}
+    depth = {obj.track_id: obj.depth_at(t) for obj in video.objects}
     mask = video.instance[t] == track
     grown = mask.copy()
     grown[1:] |= mask[:-1]
