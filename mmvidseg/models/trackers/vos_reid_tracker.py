@@ -72,6 +72,20 @@ class VOSReIDTracker(BaseModule):
             Defaults to False.
         last_template (bool): Add the object's last tracked box (before
             each loss) to its templates. Defaults to False.
+        joint_restart (bool): Re-start propagation of *all* objects from
+            the re-identification frame (the paper's re-start): the frame
+            is segmented again with the re-identified object's box as its
+            guide and the others' masks propagated from the previous
+            frame, merged by argmax, and every object is propagated
+            forward from there; so the re-started object can win back
+            pixels another object took while it was lost. False: only the
+            re-started object is propagated, into pixels no other object
+            holds. Forward re-starts only (``backward`` still propagates
+            the re-started object alone). A joint re-start is undone when
+            another object keeps less than ``joint_keep_ratio`` of its
+            pixels in that frame (the match took its mask). Defaults to
+            False.
+        joint_keep_ratio (float): See ``joint_restart``. Defaults to 0.5.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -88,6 +102,8 @@ class VOSReIDTracker(BaseModule):
                  backward: bool = True,
                  confirm: bool = False,
                  last_template: bool = False,
+                 joint_restart: bool = False,
+                 joint_keep_ratio: float = 0.5,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if (detector is None) == (proposal_file is None):
@@ -106,6 +122,8 @@ class VOSReIDTracker(BaseModule):
         self.backward = backward
         self.confirm = confirm
         self.last_template = last_template
+        self.joint_restart = joint_restart
+        self.joint_keep_ratio = joint_keep_ratio
 
     # --------------------------------------------------------- candidates
     def _load_proposals(self) -> Dict:
@@ -222,14 +240,33 @@ class VOSReIDTracker(BaseModule):
         return matches
 
     def _restart(self, model, video: Dict, t: int, k: int, box: Tensor,
-                 last_seen: int) -> bool:
+                 last_seen: int, frame_guides: Dict) -> bool:
         """Segment object ``k`` in frame ``t`` from its box and propagate
-        it forward and back to ``last_seen + 1``."""
+        it forward and back to ``last_seen + 1``; ``frame_guides`` holds the
+        box guides of the objects re-started in frame ``t`` before (joint
+        re-starts segment them again) and gets ``k``'s."""
         labels = video['labels']
         h, w = labels.shape[-2:]
         guide = labels.new_zeros(1, 1, h, w).float()
         x1, y1, x2, y2 = box.round().long().tolist()
         guide[..., max(y1, 0):y2, max(x1, 0):x2] = 1
+        if self.joint_restart:
+            frame_guides[k] = guide[0, 0]
+            restarted = self._restart_joint(model, video, t, k,
+                                            frame_guides)
+            if not restarted:
+                frame_guides.pop(k)
+        else:
+            restarted = self._restart_alone(model, video, t, k, guide)
+        if restarted and self.backward and t > last_seen + 1:
+            model.propagate(video, t, last_seen + 1, labels, objects=[k])
+        return restarted
+
+    def _restart_alone(self, model, video: Dict, t: int, k: int,
+                       guide: Tensor) -> bool:
+        """Segment object ``k`` in frame ``t`` from its box guide (1, 1, H,
+        W) into pixels no other object holds, and propagate it alone."""
+        labels = video['labels']
         probs = model.propagate_step(video['frames'][t:t + 1],
                                      video['motion'][t:t + 1], guide)[0]
         new = (probs >= model.test_cfg['bg_thr']) & (
@@ -241,8 +278,29 @@ class VOSReIDTracker(BaseModule):
         num_frames = labels.size(0)
         if t < num_frames - 1:
             model.propagate(video, t, num_frames - 1, labels, objects=[k])
-        if self.backward and t > last_seen + 1:
-            model.propagate(video, t, last_seen + 1, labels, objects=[k])
+        return True
+
+    def _restart_joint(self, model, video: Dict, t: int, k: int,
+                       guides: Dict) -> bool:
+        """Segment frame ``t`` again, the objects of ``guides`` (``k`` and
+        those re-started in frame ``t`` before) from their box guides (H,
+        W) and the others from frame ``t - 1``, merged by argmax, then
+        propagate every object forward; frame ``t`` is left as it was if
+        ``k`` gets no pixel or another object keeps less than
+        ``joint_keep_ratio`` of its pixels."""
+        labels = video['labels']
+        before = labels[t].clone()
+        model.propagate(video, t - 1, t, labels, guides=guides)
+        others = [
+            j for j in range(1, video['num_objects'] + 1) if j not in guides
+        ]
+        taken = any((labels[t] == j).sum() < self.joint_keep_ratio *
+                    (before == j).sum() for j in others)
+        if taken or not (labels[t] == k).any():
+            labels[t] = before
+            return False
+        if t < labels.size(0) - 1:
+            model.propagate(video, t, labels.size(0) - 1, labels)
         return True
 
     def _add_last_templates(self, model, video: Dict, lost: Sequence[int],
@@ -292,6 +350,7 @@ class VOSReIDTracker(BaseModule):
             last_seen[k] = 0
         restarts = []
         for t in range(1, labels.size(0)):
+            frame_guides = {}
             lost = []
             for k in templates:
                 if (labels[t] == k).sum() >= min_area[k]:
@@ -305,7 +364,8 @@ class VOSReIDTracker(BaseModule):
                                          templates, added)
             for k, box in self._match(model, video, samples, t, lost,
                                       templates):
-                if not self._restart(model, video, t, k, box, last_seen[k]):
+                if not self._restart(model, video, t, k, box, last_seen[k],
+                                     frame_guides):
                     continue
                 restarts.append((t, k))
                 templates[k] = torch.cat([

@@ -371,8 +371,13 @@ class VSReID(BaseVideoModel):
         return torch.where(best >= self.test_cfg['bg_thr'], idx + 1,
                            torch.zeros_like(idx))
 
-    def propagate(self, video: Dict, start: int, stop: int,
-                  labels: Tensor, objects: Optional[Sequence] = None) -> None:
+    def propagate(self,
+                  video: Dict,
+                  start: int,
+                  stop: int,
+                  labels: Tensor,
+                  objects: Optional[Sequence] = None,
+                  guides: Optional[Dict[int, Tensor]] = None) -> None:
         """Propagate ``labels[start]`` to frames ``start +/- 1 ... stop``
         (inclusive; backward when ``stop < start``), writing ``labels``.
 
@@ -385,6 +390,10 @@ class VSReID(BaseVideoModel):
             objects (Sequence, optional): Object indices (1..K) to
                 propagate; the others keep their labels in ``labels`` and
                 are not overwritten. Defaults to all.
+            guides (dict, optional): ``{object index: (H, W) mask}``: these
+                objects' guides of the first frame written (``start +/-
+                1``) instead of their propagated masks (a re-identified
+                box, :class:`VOSReIDTracker`).
         """
         step = 1 if stop >= start else -1
         k = video['num_objects']
@@ -401,9 +410,14 @@ class VSReID(BaseVideoModel):
                 guide = warp_backward(
                     prev[:, None],
                     video['flows'][t:t + 1].expand(len(objects), -1, -1, -1))
+            guide = (guide > 0.5).float()
+            for i, g in (guides or {}).items() if t == start + step else ():
+                if i not in objects:
+                    raise ValueError(f'guide of object {i}, which is not '
+                                     f'propagated ({objects})')
+                guide[objects.index(i), 0] = g.to(guide)
             probs = self.propagate_step(video['frames'][t:t + 1],
-                                        video['motion'][t:t + 1],
-                                        (guide > 0.5).float())
+                                        video['motion'][t:t + 1], guide)
             full = labels.new_zeros((k, ) + probs.shape[-2:]).float()
             full[obj - 1] = probs
             keep = ~torch.isin(labels[t], obj) & (labels[t] > 0)

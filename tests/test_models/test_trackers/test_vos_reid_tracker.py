@@ -221,3 +221,63 @@ def test_last_tracked_box_is_a_template(tmp_path):
                             reid_th=0.9, last_template=True)
     assert tracker.refine(model, video, [None] * T, labels) == [(5, 1)]
     assert (labels[5:] == 1).sum((1, 2)).tolist() == [36] * (T - 5)
+
+
+def test_joint_restart_wins_back_taken_pixels(tmp_path):
+    """Object 2 took object 1's pixels while 1 was lost (frames 5..): a
+    re-start of object 1 alone cannot take them back; a joint re-start
+    segments frame 5 again (object 1 from its box, object 2 from frame 4)
+    and propagates both."""
+    video, labels = _video()
+    for t in range(5, T):
+        x1, y1, x2, y2 = _box(t)
+        labels[t, y1:y2, x1:x2] = 2
+    tracker, model = _model(tmp_path, _candidates(), backward=False)
+    alone = labels.clone()
+    assert tracker.refine(model, video, [None] * T, alone) == []
+    assert not (alone[2:] == 1).any()
+    tracker, model = _model(tmp_path, _candidates(), backward=False,
+                            joint_restart=True)
+    assert tracker.refine(model, video, [None] * T, labels) == [(5, 1)]
+    for t in range(5, T):
+        x1, y1, x2, y2 = _box(t)
+        assert (labels[t, y1:y2, x1:x2] == 1).all()
+        assert (labels[t] == 1).sum() == 36
+        assert (labels[t] == 2).sum() == 80
+        assert (labels[t, 20:28, 30:40] == 2).all()
+    assert (labels[:5] == _video()[1][:5]).all()  # earlier frames kept
+    # two objects re-started in one frame keep both their box guides
+    video, labels = _video()
+    labels[5:][labels[5:] == 2] = 0
+    boxes = {str(t): [list(map(float, _box(t))) + [0.9],
+                      [30., 20., 40., 28., 0.9]] for t in range(5, T)}
+    tracker, model = _model(tmp_path, boxes, backward=False,
+                            joint_restart=True)
+    assert sorted(tracker.refine(model, video, [None] * T, labels)) == [
+        (5, 1), (5, 2)]
+    assert (labels[5:] == 1).sum((1, 2)).tolist() == [36] * (T - 5)
+    assert (labels[5:] == 2).sum((1, 2)).tolist() == [80] * (T - 5)
+
+
+def test_propagate_guides_must_be_propagated_objects(tmp_path):
+    video, labels = _video()
+    _, model = _model(tmp_path, _candidates())
+    with pytest.raises(ValueError, match='object 2'):
+        model.propagate(video, 4, 5, labels, objects=[1],
+                        guides={2: torch.ones(H, W)})
+
+
+def test_joint_restart_must_not_take_another_mask(tmp_path):
+    """A look-alike of lost object 1 on tracked object 2: a joint re-start
+    that would take object 2's mask is undone (``joint_keep_ratio``)."""
+    video, labels = _video()
+    video['frames'][5:, :, 20:28, 30:40] = torch.tensor(RED)[:, None, None]
+    boxes = {str(t): [[30., 20., 40., 28., 0.9]] for t in range(5, T)}
+    kwargs = dict(backward=False, bbox_occ_th=1.0, joint_restart=True)
+    tracker, model = _model(tmp_path, boxes, **kwargs)
+    before = labels.clone()
+    assert tracker.refine(model, video, [None] * T, labels) == []
+    assert (labels == before).all()
+    tracker, model = _model(tmp_path, boxes, joint_keep_ratio=0., **kwargs)
+    assert tracker.refine(model, video, [None] * T, labels) == [(5, 1)]
+    assert not (labels[5:] == 2).any()  # ties go to the first object

@@ -11,7 +11,7 @@
 # Train stage 1, then this (from the repository root):
 #   python tools/train.py configs/vs_reid/vs-reid_r18-w16_1xb2-1k_toy-davis.py
 #   python tools/train.py \
-#       configs/vs_reid/vs-reid_r18-w16_1xb8-150_toy-davis-reid.py
+#       configs/vs_reid/vs-reid_r18-w16_1xb8-450_toy-davis-reid.py
 # It is validated / tested on 16-frame toy videos in which one first-frame
 # object disappears in frames 2-4 (a passing panel hides it) and is back
 # whole from frame 5 (README, "An object that disappears and comes back"):
@@ -50,8 +50,8 @@ model = dict(
         crop_size=(32, 32),
         # the 5th percentile of same-instance similarities on the training
         # videos, boxes of at least min_size (README; calibrated on
-        # training data, not on val)
-        reid_th=0.92,
+        # training data, not on val; 0.92 for the 150-iteration embedding)
+        reid_th=0.87,
         # boxes thinner than 4 px (things entering at the border) carry no
         # appearance: neither candidates nor templates
         min_size=4,
@@ -66,7 +66,13 @@ model = dict(
         # a re-started object is propagated forward only: on these videos
         # the object is truly hidden between its loss and its return, and
         # backward propagation paints it onto the occluder (README)
-        backward=False),
+        backward=False,
+        # re-start every object from the re-identification frame (the
+        # re-identified one from its box, merged by argmax), so that it
+        # wins back pixels a neighbour took while it was lost; undone when
+        # another object would keep less than half of its mask (README)
+        joint_restart=True,
+        joint_keep_ratio=0.5),
     train_cfg=dict(
         losses=('reid', ),
         reid_jitter=0.1,
@@ -95,7 +101,9 @@ train_dataloader = dict(
 val_dataloader = dict(dataset=dict(data_root=reid_root))
 test_dataloader = val_dataloader
 
-max_iters = 150
+# 450 iterations (5.8 CPU min); 150 (1.8 CPU min) left the identity loss
+# at 3.5 and a quarter of other-instance pairs above 0.92 (README)
+max_iters = 450
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=2e-3, weight_decay=1e-4),
