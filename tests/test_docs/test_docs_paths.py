@@ -34,6 +34,10 @@ EXTERNAL = {
         'configs/video_knet_vis/_base_/models/knet_track_r50.py',
     },
     'configs/deep_voxel_flow/README.md': {'configs/voxel-flow.py'},
+    'configs/polyphonicformer/README.md': {
+        'configs/_base_/models/polyphonic_former.py',
+        'configs/polyphonic_video/poly_r50_cityscapes_1x.py',
+    },
 }
 CONFIG_NAME = re.compile(r'^[\w.-]+_\d+xb\d+-[\w.-]+\.py$')
 PLACEHOLDER = re.compile(r'[<>{}*$\[\]|]|\.\.\.|(^|/)[A-Z][A-Z0-9_]+(/|$)')
