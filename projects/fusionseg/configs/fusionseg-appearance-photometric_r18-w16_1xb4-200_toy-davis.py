@@ -6,23 +6,14 @@
 # the training videos, 0.68 on new ones), so a fusion learned on the
 # training videos trusts it too much.
 _base_ = ['./fusionseg-appearance_r18-w16_1xb4-200_toy-davis.py']
-loaders = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadVOSAnnotation'),
-    dict(type='BinarizeVOSAnnotation'),
-    dict(type='LoadOpticalFlow'),
-]
+# the base training pipeline with the distortion after the flip
 train_pipeline = [
-    dict(type='VideoFrameSample', num_frames=2, mode='consecutive'),
+    _base_.train_pipeline[0],
     dict(
         type='TransformBroadcaster',
         share_random_params=True,
-        transforms=loaders + [
-            dict(type='RandomCrop', crop_size=(64, 64),
-                 allow_negative_crop=True),
-            dict(type='RandomFlip', prob=0.5),
-            dict(type='mmdet.PhotoMetricDistortion'),
-        ]),
-    dict(type='PackVideoInputs'),
+        transforms=_base_.train_pipeline[1].transforms +
+        [dict(type='mmdet.PhotoMetricDistortion')]),
+    _base_.train_pipeline[2],
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
