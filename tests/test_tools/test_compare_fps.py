@@ -36,6 +36,29 @@ def test_lite_against_transvod_same_window(capsys):
     assert 'per-frame speed ratio' in capsys.readouterr().out
 
 
+def test_variant_times_a_third_model(capsys):
+    """``--variant-cfg-options``: TransVOD recomputing its references per
+    key frame (the release's inference) timed in the same run."""
+    res = _tool().main([
+        LITE, TRANSVOD, '--shape', '32', '48', '--frames', '1', '--warmup',
+        '0', '--rounds', '1', '--threads', '1', '--device', 'cpu',
+        '--variant-cfg-options', 'model.test_cfg.reuse_ref_outputs=False'
+    ])
+    assert res['variant']['frames_per_call'] == 1
+    assert res['variant']['cfg_options'] == {
+        'model.test_cfg.reuse_ref_outputs': False
+    }
+    assert res['variant_speed_ratio'] == pytest.approx(
+        res['variant']['seconds_per_frame'] /
+        res['model']['seconds_per_frame'])
+    assert 'first config / the variant' in capsys.readouterr().out
+    with pytest.raises(ValueError, match=r'\(5 and 5 and 3\)'):
+        _tool().main([
+            LITE, TRANSVOD, '--shape', '32', '48', '--device', 'cpu',
+            '--variant-cfg-options', 'model.num_ref_frames=2'
+        ])
+
+
 def test_different_windows_are_refused():
     with pytest.raises(ValueError, match=r'different numbers of frames '
                        r'\(5 and 4\).*model.num_ref_frames=4'):

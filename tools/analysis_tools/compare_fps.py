@@ -8,7 +8,8 @@ Example (TransVOD Lite against TransVOD, 12 frames each)::
         configs/transvod/transvod-lite_r50-dc5_8xb1-7e_imagenet-vid.py \\
         configs/transvod/transvod_r50-dc5_8xb1-7e_imagenet-vid.py \\
         --shape 600 1000 --frames 24 \\
-        --compare-cfg-options model.num_ref_frames=11
+        --compare-cfg-options model.num_ref_frames=11 \\
+        --variant-cfg-options model.test_cfg.reuse_ref_outputs=False
 
 Each model runs ``predict`` on the same synthetic video (random pixels,
 weights from the configs' initialisation without pretrained checkpoints)
@@ -25,6 +26,13 @@ rounded up to whole clips. On the CPU the time is the process's CPU time
 on the GPU the wall time. The two models are timed in turn ``--rounds``
 times and each one's fastest round counts, so that a load change on a
 shared machine does not favour one of them.
+
+``--variant-cfg-options`` times a third model in the same rounds: the
+second config with these overrides on top of ``--compare-cfg-options``
+(e.g. TransVOD with ``model.test_cfg.reuse_ref_outputs=False``, which runs
+the single-frame model on the key frame and all its references for every
+key frame, as the release's inference does, instead of reusing each frame's
+outputs), and prints the first config's speed ratio against it too.
 """
 import argparse
 import json
@@ -62,6 +70,10 @@ def parse_args(argv=None):
     parser.add_argument(
         '--compare-cfg-options', nargs='+', action=DictAction,
         help='overrides of the second config, key=value pairs')
+    parser.add_argument(
+        '--variant-cfg-options', nargs='+', action=DictAction,
+        help='also time the second config with these overrides added to '
+        '--compare-cfg-options (a third model), key=value pairs')
     return parser.parse_args(argv)
 
 
@@ -148,13 +160,22 @@ def main(argv=None) -> dict:
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     if args.threads:
         torch.set_num_threads(args.threads)
+    keys = ['model', 'compare']
+    paths = [args.config, args.compare]
     models = [_build(args.config, args.cfg_options, device),
               _build(args.compare, args.compare_cfg_options, device)]
+    if args.variant_cfg_options:
+        keys.append('variant')
+        paths.append(args.compare)
+        models.append(
+            _build(args.compare,
+                   dict(args.compare_cfg_options or {},
+                        **args.variant_cfg_options), device))
     windows = [window(m) for m in models]
-    if windows[0] != windows[1]:
+    if len(set(windows)) != 1:
         raise ValueError(
             f'compare_fps: the models see different numbers of frames '
-            f'({windows[0]} and {windows[1]}); make them equal with '
+            f'({" and ".join(map(str, windows))}); make them equal with '
             '--cfg-options / --compare-cfg-options (e.g. '
             f'model.num_ref_frames={windows[0] - 1} or '
             f'model.num_frames={windows[1]})')
@@ -163,15 +184,16 @@ def main(argv=None) -> dict:
     res = dict(device=device, device_name=name, shape=list(args.shape),
                window=windows[0])
     for _ in range(max(args.rounds, 1)):
-        for key, path, model in zip(('model', 'compare'),
-                                    (args.config, args.compare), models):
+        for key, path, model in zip(keys, paths, models):
             timing = time_per_frame(model, device, args.shape, args.frames,
                                     args.warmup)
             if key not in res or timing['seconds_per_frame'] < \
                     res[key]['seconds_per_frame']:
                 res[key] = dict(config=path, **timing)
-    for key, path in zip(('model', 'compare'), (args.config, args.compare)):
-        print(f'{path}: {res[key]["fps"]:.3f} FPS per frame '
+    for key, path in zip(keys, paths):
+        label = path if key != 'variant' else \
+            f'{path} with {args.variant_cfg_options}'
+        print(f'{label}: {res[key]["fps"]:.3f} FPS per frame '
               f'({res[key]["frames_per_call"]} frame(s) per call, '
               f'{res[key]["timed_frames"]} timed)')
     res['speed_ratio'] = res['compare']['seconds_per_frame'] / \
@@ -180,6 +202,12 @@ def main(argv=None) -> dict:
           f'{args.shape[1]}, {windows[0]} frames per detection')
     print(f'per-frame speed ratio (first / second config): '
           f'{res["speed_ratio"]:.2f}x')
+    if 'variant' in res:
+        res['variant']['cfg_options'] = args.variant_cfg_options
+        res['variant_speed_ratio'] = res['variant']['seconds_per_frame'] / \
+            res['model']['seconds_per_frame']
+        print(f'per-frame speed ratio (first config / the variant): '
+              f'{res["variant_speed_ratio"]:.2f}x')
     print(json.dumps(res))
     return res
 

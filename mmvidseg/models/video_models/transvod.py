@@ -250,6 +250,14 @@ class TransVOD(FrameDetector):
             training the temporal head's detections are exactly the
             detector's and training can only add temporal information (our
             choice, not in the paper). Defaults to False.
+        test_cfg (dict, optional): ``reuse_ref_outputs`` (True): keep
+            each frame's single-frame outputs and reuse them as the next
+            frames' references, so every frame goes through the
+            single-frame model once; False: run the single-frame model on
+            the key frame and all its reference frames for every key frame,
+            as the release's inference does (its data loader gives each key
+            frame with its reference images; same detections, about
+            ``num_ref_frames + 1`` times the single-frame cost per frame).
         data_preprocessor (dict, optional): See :class:`FrameDetector`.
         init_cfg (dict, optional): Initialisation config.
     """
@@ -266,10 +274,18 @@ class TransVOD(FrameDetector):
                  frame_loss_weight: float = 1.0,
                  init_from_detector: bool = False,
                  pass_through: bool = False,
+                 test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(detector, data_preprocessor, init_cfg)
         det = self.detector
+        self.test_cfg = dict(reuse_ref_outputs=True)
+        unknown = set(test_cfg or {}) - set(self.test_cfg)
+        if unknown:
+            raise ValueError(
+                f'{type(self).__name__}: unknown test_cfg keys '
+                f'{sorted(unknown)}; known: {sorted(self.test_cfg)}')
+        self.test_cfg.update(test_cfg or {})
         if pass_through and not init_from_detector:
             raise ValueError(
                 'TransVOD: pass_through=True needs init_from_detector=True '
@@ -307,6 +323,8 @@ class TransVOD(FrameDetector):
         head.setdefault('test_cfg', copy.deepcopy(det.test_cfg))
         self.temporal_head = MODELS.build(head)
         self._buffer: deque = deque(maxlen=num_ref_frames)
+        # (frame, sample) of the last frames (reuse_ref_outputs=False)
+        self._frames: deque = deque(maxlen=num_ref_frames)
         self.gates = nn.ModuleDict(
             (name, GatedResidual(dims))
             for name in ['decoder'] +
@@ -321,6 +339,7 @@ class TransVOD(FrameDetector):
     def reset_state(self) -> None:
         """Forget the reference frames of the previous video."""
         self._buffer.clear()
+        self._frames.clear()
 
     def gated(self, name: str, x: Tensor, y: Tensor) -> Tensor:
         """``y``, or with ``pass_through`` the gated mix of a temporal
@@ -471,10 +490,44 @@ class TransVOD(FrameDetector):
         frames of its video (the oldest first, cycled while there are
         fewer; the frame itself at the start of a video); ``key`` then
         joins the buffer."""
-        prev = list(self._buffer) or [key]
+        return self._cycle(self._buffer, key)
+
+    def _cycle(self, buffer: deque, item) -> list:
+        """The ``num_ref_frames`` last items of ``buffer`` (cycled while
+        there are fewer, ``item`` itself when empty); ``item`` then joins
+        it."""
+        prev = list(buffer) or [item]
         refs = (prev * self.num_ref_frames)[-self.num_ref_frames:]
-        self._buffer.append(key)
+        buffer.append(item)
         return refs
+
+    def recomputed_refs(self, frame: Tensor, sample) -> Tuple[dict, list]:
+        """The key frame and its references, all through the single-frame
+        model again (``test_cfg.reuse_ref_outputs=False``, the release's
+        inference): the same reference frames as :meth:`online_refs`, but
+        their images are kept instead of their outputs.
+
+        Args:
+            frame (Tensor): The key frame (3, H, W).
+            sample (DetDataSample): Its sample.
+
+        Returns:
+            tuple: the key frame's dict and the ``num_ref_frames``
+            references' (see :meth:`split_frames`).
+        """
+        refs = self._cycle(self._frames, (frame, sample))
+        if any(f.shape != frame.shape for f, _ in refs):
+            raise ValueError(
+                f'{type(self).__name__}: test_cfg.reuse_ref_outputs=False '
+                'needs the frames of a video padded to one size, got '
+                f'{tuple(frame.shape)} and the references\' '
+                f'{[tuple(f.shape) for f, _ in refs]}')
+        out = self.frame_transformer(
+            torch.stack([frame] + [f for f, _ in refs]),
+            [sample] + [s for _, s in refs])
+        split = [self.split_frames(out, torch.tensor([j]))
+                 for j in range(len(refs) + 1)]
+        return split[0], split[1:]
 
     def predict(self, inputs: Tensor, data_samples: list) -> list:
         """Online detection, one frame per clip, in time order.
@@ -494,10 +547,13 @@ class TransVOD(FrameDetector):
         frames, samples = self.to_frames(inputs, data_samples, True)
         for i, sample in enumerate(samples):
             self.start_frame(sample.metainfo)
-            out = self.frame_transformer(frames[i:i + 1], [sample])
-            key = self.split_frames(out, torch.tensor([0]))
-            hidden, references = self.temporal_forward(
-                key, self.online_refs(key))
+            if self.test_cfg['reuse_ref_outputs']:
+                out = self.frame_transformer(frames[i:i + 1], [sample])
+                key = self.split_frames(out, torch.tensor([0]))
+                refs = self.online_refs(key)
+            else:
+                key, refs = self.recomputed_refs(frames[i], sample)
+            hidden, references = self.temporal_forward(key, refs)
             results = self.temporal_head.predict(
                 hidden, references, [sample], rescale=True)
             sample.pred_instances = results[0]

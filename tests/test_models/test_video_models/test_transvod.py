@@ -427,3 +427,34 @@ def test_pass_through_starts_as_the_single_frame_detector():
     losses = model(**data, mode='loss')
     sum(v for k, v in losses.items() if 'loss' in k).backward()
     assert model.gates['memory'].gate.grad.abs().sum() > 0
+
+
+def test_recomputed_references_give_the_buffered_detections():
+    """``test_cfg.reuse_ref_outputs=False`` (the release's inference: the
+    key frame and all its references through the single-frame model for
+    every key frame) detects as the buffered online mode."""
+    with pytest.raises(ValueError, match=r"unknown test_cfg keys \['reuse'\]"):
+        _model(test_cfg=dict(reuse=False))
+    model = _model(test_cfg=dict(reuse_ref_outputs=False))
+    model.eval()
+    torch.manual_seed(2)
+    frames = [_clips(n=1, t=1) for _ in range(model.num_ref_frames + 2)]
+    sizes = []
+    recomputed = _online(model, frames, model.predict)
+    assert len(model._buffer) == 0
+    assert len(model._frames) == model.num_ref_frames
+    model.test_cfg['reuse_ref_outputs'] = True
+    buffered = _online(model, frames, model.predict)
+    assert len(model._frames) == 0
+    for a, b in zip(recomputed, buffered):
+        assert torch.equal(a.labels, b.labels)
+        assert torch.allclose(a.scores, b.scores, atol=1e-5)
+        assert torch.allclose(a.bboxes, b.bboxes, atol=1e-3)
+        sizes.append(len(a.scores))
+    assert sizes == [20] * len(frames)
+    # frames of one video padded to different sizes cannot be batched
+    model.test_cfg['reuse_ref_outputs'] = False
+    _online(model, frames[:1], model.predict)
+    frame, sample = model._frames[0]
+    with pytest.raises(ValueError, match='padded to one size'):
+        model.recomputed_refs(frame[:, :-8], sample)
