@@ -20,6 +20,8 @@ from ..layers.temporal_transformer import (GatedResidual,
                                            TemporalDeformableEncoderLayer,
                                            TemporalQueryEncoderLayer,
                                            select_topk_queries)
+from ..utils.detection_fusion import (check_fusion_cfg,
+                                      fuse_reference_detections)
 from .base import BaseVideoModel
 
 
@@ -250,6 +252,12 @@ class TransVOD(FrameDetector):
             training the temporal head's detections are exactly the
             detector's and training can only add temporal information (our
             choice, not in the paper). Defaults to False.
+        ref_fusion (dict, optional): Online inference only: fuse each
+            frame's detections with the ``num_frames`` previous frames' own
+            detections, their scores times ``decay`` per frame of age,
+            by class-wise NMS at ``iou_threshold``
+            (:func:`fuse_reference_detections`; our addition, not in the
+            paper). None (the default): the temporal head's detections.
         test_cfg (dict, optional): ``reuse_ref_outputs`` (True): keep
             each frame's single-frame outputs and reuse them as the next
             frames' references, so every frame goes through the
@@ -274,6 +282,7 @@ class TransVOD(FrameDetector):
                  frame_loss_weight: float = 1.0,
                  init_from_detector: bool = False,
                  pass_through: bool = False,
+                 ref_fusion: OptConfigType = None,
                  test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None) -> None:
@@ -323,6 +332,11 @@ class TransVOD(FrameDetector):
         head.setdefault('test_cfg', copy.deepcopy(det.test_cfg))
         self.temporal_head = MODELS.build(head)
         self._buffer: deque = deque(maxlen=num_ref_frames)
+        self.ref_fusion = None if ref_fusion is None else \
+            check_fusion_cfg(ref_fusion, type(self).__name__)
+        # the last frames' own detections (ref_fusion)
+        self._dets: deque = deque(
+            maxlen=self.ref_fusion['num_frames'] if self.ref_fusion else 1)
         # (frame, sample) of the last frames (reuse_ref_outputs=False)
         self._frames: deque = deque(maxlen=num_ref_frames)
         self.gates = nn.ModuleDict(
@@ -339,6 +353,7 @@ class TransVOD(FrameDetector):
     def reset_state(self) -> None:
         """Forget the reference frames of the previous video."""
         self._buffer.clear()
+        self._dets.clear()
         self._frames.clear()
 
     def gated(self, name: str, x: Tensor, y: Tensor) -> Tensor:
@@ -529,6 +544,18 @@ class TransVOD(FrameDetector):
                  for j in range(len(refs) + 1)]
         return split[0], split[1:]
 
+    def fuse_online(self, det):
+        """With ``ref_fusion``, a frame's detections (``InstanceData``)
+        fused with the previous frames' own ones, which it then joins;
+        else ``det``."""
+        if self.ref_fusion is None:
+            return det
+        fused = fuse_reference_detections(
+            det, list(self._dets), self.ref_fusion['decay'],
+            self.ref_fusion['iou_threshold'])
+        self._dets.append(det)
+        return fused
+
     def predict(self, inputs: Tensor, data_samples: list) -> list:
         """Online detection, one frame per clip, in time order.
 
@@ -556,7 +583,7 @@ class TransVOD(FrameDetector):
             hidden, references = self.temporal_forward(key, refs)
             results = self.temporal_head.predict(
                 hidden, references, [sample], rescale=True)
-            sample.pred_instances = results[0]
+            sample.pred_instances = self.fuse_online(results[0])
         return data_samples
 
     def _forward(self, inputs: Tensor, data_samples: Optional[list] = None):

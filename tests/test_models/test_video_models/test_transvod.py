@@ -458,3 +458,43 @@ def test_recomputed_references_give_the_buffered_detections():
     frame, sample = model._frames[0]
     with pytest.raises(ValueError, match='padded to one size'):
         model.recomputed_refs(frame[:, :-8], sample)
+
+
+def test_ref_fusion_adds_the_previous_frames_detections():
+    """``ref_fusion``: each online frame's detections are fused with the
+    previous frames' own ones (decayed scores, class-wise NMS)."""
+    from mmvidseg.models.utils.detection_fusion import (
+        check_fusion_cfg, fuse_reference_detections)
+    for bad, match in [(dict(frames=2), 'unknown ref_fusion keys'),
+                       (dict(num_frames=0), 'num_frames'),
+                       (dict(decay=0.0), 'decay'),
+                       (dict(iou_threshold=1.5), 'iou_threshold')]:
+        with pytest.raises(ValueError, match=match):
+            _model(ref_fusion=bad)
+    key = InstanceData(
+        bboxes=torch.tensor([[0., 0., 10., 10.]]), scores=torch.tensor([.1]),
+        labels=torch.tensor([0]))
+    prev = InstanceData(
+        bboxes=torch.tensor([[1., 0., 10., 10.], [20., 20., 30., 30.]]),
+        scores=torch.tensor([.9, .5]), labels=torch.tensor([0, 1]))
+    fused = fuse_reference_detections(key, [prev], decay=0.5)
+    # the occluded key box is replaced by the neighbour's, decayed
+    assert torch.equal(fused.bboxes, prev.bboxes)
+    assert torch.allclose(fused.scores, torch.tensor([.45, .25]))
+    assert fuse_reference_detections(key, []) is key
+    assert check_fusion_cfg({}, 'x') == dict(
+        num_frames=2, decay=0.6, iou_threshold=0.5)
+    model = _model(ref_fusion=dict(num_frames=1, decay=0.5))
+    model.eval()
+    torch.manual_seed(3)
+    frames = [_clips(n=1, t=1) for _ in range(3)]
+    cfg, model.ref_fusion = model.ref_fusion, None
+    plain = _online(model, frames, model.predict)
+    model.ref_fusion = cfg
+    fused = _online(model, frames, model.predict)
+    assert len(model._dets) == 1
+    assert torch.equal(fused[0].scores, plain[0].scores)
+    for t in (1, 2):
+        want = fuse_reference_detections(plain[t], [plain[t - 1]], 0.5)
+        for name in ('bboxes', 'scores', 'labels'):
+            assert torch.equal(fused[t][name], want[name]), name
