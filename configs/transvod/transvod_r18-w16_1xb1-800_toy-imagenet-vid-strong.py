@@ -21,7 +21,8 @@ data_root = 'data/toy_transvod/imagenet_vid_strong/'
 model = dict(
     init_from_detector=True,
     pass_through=True,
-    ref_fusion=dict(num_frames=4, decay=0.45, iou_threshold=0.7))
+    test_cfg=dict(
+        ref_fusion=dict(num_frames=4, decay=0.45, iou_threshold=0.7)))
 train_dataloader = dict(dataset=dict(data_root=data_root))
 val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader

@@ -252,12 +252,6 @@ class TransVOD(FrameDetector):
             training the temporal head's detections are exactly the
             detector's and training can only add temporal information (our
             choice, not in the paper). Defaults to False.
-        ref_fusion (dict, optional): Online inference only: fuse each
-            frame's detections with the ``num_frames`` previous frames' own
-            detections, their scores times ``decay`` per frame of age,
-            by class-wise NMS at ``iou_threshold``
-            (:func:`fuse_reference_detections`; our addition, not in the
-            paper). None (the default): the temporal head's detections.
         test_cfg (dict, optional): ``reuse_ref_outputs`` (True): keep
             each frame's single-frame outputs and reuse them as the next
             frames' references, so every frame goes through the
@@ -266,6 +260,13 @@ class TransVOD(FrameDetector):
             as the release's inference does (its data loader gives each key
             frame with its reference images; same detections, about
             ``num_ref_frames + 1`` times the single-frame cost per frame).
+            ``ref_fusion`` (None): a dict ``num_frames``, ``decay``,
+            ``iou_threshold`` fuses each online frame's detections with the
+            ``num_frames`` previous frames' own detections, their scores
+            times ``decay`` per frame of age, by class-wise NMS at
+            ``iou_threshold`` (:func:`fuse_reference_detections`; our
+            addition, not in the paper); None: the temporal head's
+            detections.
         data_preprocessor (dict, optional): See :class:`FrameDetector`.
         init_cfg (dict, optional): Initialisation config.
     """
@@ -282,13 +283,12 @@ class TransVOD(FrameDetector):
                  frame_loss_weight: float = 1.0,
                  init_from_detector: bool = False,
                  pass_through: bool = False,
-                 ref_fusion: OptConfigType = None,
                  test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(detector, data_preprocessor, init_cfg)
         det = self.detector
-        self.test_cfg = dict(reuse_ref_outputs=True)
+        self.test_cfg = dict(reuse_ref_outputs=True, ref_fusion=None)
         unknown = set(test_cfg or {}) - set(self.test_cfg)
         if unknown:
             raise ValueError(
@@ -332,11 +332,13 @@ class TransVOD(FrameDetector):
         head.setdefault('test_cfg', copy.deepcopy(det.test_cfg))
         self.temporal_head = MODELS.build(head)
         self._buffer: deque = deque(maxlen=num_ref_frames)
-        self.ref_fusion = None if ref_fusion is None else \
-            check_fusion_cfg(ref_fusion, type(self).__name__)
-        # the last frames' own detections (ref_fusion)
+        fusion = self.test_cfg['ref_fusion']
+        if fusion is not None:
+            fusion = check_fusion_cfg(fusion, type(self).__name__)
+            self.test_cfg['ref_fusion'] = fusion
+        # the last frames' own detections (test_cfg.ref_fusion)
         self._dets: deque = deque(
-            maxlen=self.ref_fusion['num_frames'] if self.ref_fusion else 1)
+            maxlen=fusion['num_frames'] if fusion else 1)
         # (frame, sample) of the last frames (reuse_ref_outputs=False)
         self._frames: deque = deque(maxlen=num_ref_frames)
         self.gates = nn.ModuleDict(
@@ -545,14 +547,15 @@ class TransVOD(FrameDetector):
         return split[0], split[1:]
 
     def fuse_online(self, det):
-        """With ``ref_fusion``, a frame's detections (``InstanceData``)
-        fused with the previous frames' own ones, which it then joins;
-        else ``det``."""
-        if self.ref_fusion is None:
+        """With ``test_cfg.ref_fusion``, a frame's detections
+        (``InstanceData``) fused with the previous frames' own ones, which
+        it then joins; else ``det``."""
+        fusion = self.test_cfg['ref_fusion']
+        if fusion is None:
             return det
-        fused = fuse_reference_detections(
-            det, list(self._dets), self.ref_fusion['decay'],
-            self.ref_fusion['iou_threshold'])
+        fused = fuse_reference_detections(det, list(self._dets),
+                                          fusion['decay'],
+                                          fusion['iou_threshold'])
         self._dets.append(det)
         return fused
 

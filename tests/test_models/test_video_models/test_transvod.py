@@ -470,7 +470,7 @@ def test_ref_fusion_adds_the_previous_frames_detections():
                        (dict(decay=0.0), 'decay'),
                        (dict(iou_threshold=1.5), 'iou_threshold')]:
         with pytest.raises(ValueError, match=match):
-            _model(ref_fusion=bad)
+            _model(test_cfg=dict(ref_fusion=bad))
     key = InstanceData(
         bboxes=torch.tensor([[0., 0., 10., 10.]]), scores=torch.tensor([.1]),
         labels=torch.tensor([0]))
@@ -484,13 +484,13 @@ def test_ref_fusion_adds_the_previous_frames_detections():
     assert fuse_reference_detections(key, []) is key
     assert check_fusion_cfg({}, 'x') == dict(
         num_frames=2, decay=0.6, iou_threshold=0.5)
-    model = _model(ref_fusion=dict(num_frames=1, decay=0.5))
+    model = _model(test_cfg=dict(ref_fusion=dict(num_frames=1, decay=0.5)))
     model.eval()
     torch.manual_seed(3)
     frames = [_clips(n=1, t=1) for _ in range(3)]
-    cfg, model.ref_fusion = model.ref_fusion, None
+    cfg, model.test_cfg['ref_fusion'] = model.test_cfg['ref_fusion'], None
     plain = _online(model, frames, model.predict)
-    model.ref_fusion = cfg
+    model.test_cfg['ref_fusion'] = cfg
     fused = _online(model, frames, model.predict)
     assert len(model._dets) == 1
     assert torch.equal(fused[0].scores, plain[0].scores)
