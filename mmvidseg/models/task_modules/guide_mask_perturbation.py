@@ -24,7 +24,11 @@ class GuideMaskPerturbation:
       complement) by a square of side ``2 r + 1``, ``r`` up to
       ``max_morph``;
     * with probability ``drop_prob``, a dropped part: a rectangle of up to
-      ``drop_size`` of the box's sides, inside the box, set to 0.
+      ``drop_size`` of the box's sides, inside the box, set to 0;
+    * with probability ``box_prob``, instead of the two above, the filled
+      box of the jittered mask: the guide of a re-start from a
+      re-identified (detector) box (:class:`VOSReIDTracker`), which the
+      network otherwise never sees in training.
 
     Args:
         shift (float): Largest shift, fraction of the box size.
@@ -32,6 +36,9 @@ class GuideMaskPerturbation:
         max_morph (int): Largest dilation / erosion radius in pixels.
         drop_prob (float): Probability of dropping a part.
         drop_size (float): Largest dropped part, fraction of the box.
+        box_prob (float): Probability of a box guide. Defaults to 0 (no
+            random draw is made then: the other corruptions are as
+            without the option).
     """
 
     def __init__(self,
@@ -39,16 +46,20 @@ class GuideMaskPerturbation:
                  scale: float = 0.1,
                  max_morph: int = 2,
                  drop_prob: float = 0.3,
-                 drop_size: float = 0.4) -> None:
+                 drop_size: float = 0.4,
+                 box_prob: float = 0.0) -> None:
         if shift < 0 or scale < 0 or max_morph < 0:
             raise ValueError('shift, scale and max_morph must be >= 0')
-        if not 0 <= drop_prob <= 1 or not 0 <= drop_size <= 1:
-            raise ValueError('drop_prob and drop_size must be in [0, 1]')
+        if not all(0 <= p <= 1 for p in (drop_prob, drop_size, box_prob)):
+            raise ValueError('drop_prob, drop_size and box_prob must be in '
+                             f'[0, 1], got {drop_prob}, {drop_size}, '
+                             f'{box_prob}')
         self.shift = shift
         self.scale = scale
         self.max_morph = int(max_morph)
         self.drop_prob = drop_prob
         self.drop_size = drop_size
+        self.box_prob = box_prob
 
     def _uniform(self, n: int, bound: float, like: Tensor,
                  generator: Optional[torch.Generator]) -> Tensor:
@@ -107,6 +118,18 @@ class GuideMaskPerturbation:
                 int(px):int(px + dw + 0.5)] = 0
         return out
 
+    def _box_guides(self, out: Tensor, jittered: Tensor,
+                    generator) -> Tensor:
+        """Replace some masks by the filled box of their jittered mask."""
+        pick = torch.rand(out.size(0), generator=generator) < self.box_prob
+        boxes, valid = mask_boxes(jittered[:, 0])
+        out = out.clone()
+        for i in torch.nonzero(pick.to(valid.device) & valid)[:, 0].tolist():
+            x1, y1, x2, y2 = boxes[i].long().tolist()
+            out[i] = 0
+            out[i, :, y1:y2, x1:x2] = 1
+        return out
+
     def __call__(self,
                  masks: Tensor,
                  generator: Optional[torch.Generator] = None
@@ -128,6 +151,9 @@ class GuideMaskPerturbation:
         if masks.size(0) == 0:
             return masks
         boxes, _ = mask_boxes(masks[:, 0])
-        out = self._affine(masks, boxes, generator)
-        out = self._morph((out > 0.5).float(), generator)
-        return self._drop(out, boxes, generator)
+        jittered = (self._affine(masks, boxes, generator) > 0.5).float()
+        out = self._morph(jittered, generator)
+        out = self._drop(out, boxes, generator)
+        if self.box_prob > 0:
+            out = self._box_guides(out, jittered, generator)
+        return out

@@ -86,6 +86,17 @@ class VOSReIDTracker(BaseModule):
             pixels in that frame (the match took its mask). Defaults to
             False.
         joint_keep_ratio (float): See ``joint_restart``. Defaults to 0.5.
+        restart_iters (int): After the box-guided segmentation of the
+            re-identification frame, segment that frame again this many
+            times with the re-started objects' masks as their guides (a
+            filled box is unlike the propagated masks the network was
+            trained on; its own mask is closer). Defaults to 0.
+        clear_gap (bool): Once an object is re-started, remove what is
+            left of it (below the lost area) in the frames between its
+            last tracked frame and the re-start: it was hidden there, and
+            the remnants sit on the occluder. Only with ``backward=False``
+            (backward propagation re-writes those frames). Defaults to
+            False.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -104,6 +115,8 @@ class VOSReIDTracker(BaseModule):
                  last_template: bool = False,
                  joint_restart: bool = False,
                  joint_keep_ratio: float = 0.5,
+                 restart_iters: int = 0,
+                 clear_gap: bool = False,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if (detector is None) == (proposal_file is None):
@@ -124,6 +137,11 @@ class VOSReIDTracker(BaseModule):
         self.last_template = last_template
         self.joint_restart = joint_restart
         self.joint_keep_ratio = joint_keep_ratio
+        if restart_iters < 0:
+            raise ValueError(
+                f'restart_iters must be >= 0, got {restart_iters}')
+        self.restart_iters = int(restart_iters)
+        self.clear_gap = clear_gap
 
     # --------------------------------------------------------- candidates
     def _load_proposals(self) -> Dict:
@@ -267,12 +285,14 @@ class VOSReIDTracker(BaseModule):
         """Segment object ``k`` in frame ``t`` from its box guide (1, 1, H,
         W) into pixels no other object holds, and propagate it alone."""
         labels = video['labels']
-        probs = model.propagate_step(video['frames'][t:t + 1],
-                                     video['motion'][t:t + 1], guide)[0]
-        new = (probs >= model.test_cfg['bg_thr']) & (
-            (labels[t] == 0) | (labels[t] == k))
-        if not new.any():
-            return False
+        free = (labels[t] == 0) | (labels[t] == k)
+        for _ in range(self.restart_iters + 1):
+            probs = model.propagate_step(video['frames'][t:t + 1],
+                                         video['motion'][t:t + 1], guide)[0]
+            new = (probs >= model.test_cfg['bg_thr']) & free
+            if not new.any():
+                return False
+            guide = new[None, None].float()
         labels[t][labels[t] == k] = 0
         labels[t][new] = k
         num_frames = labels.size(0)
@@ -291,6 +311,12 @@ class VOSReIDTracker(BaseModule):
         labels = video['labels']
         before = labels[t].clone()
         model.propagate(video, t - 1, t, labels, guides=guides)
+        for _ in range(self.restart_iters):
+            masks = {j: (labels[t] == j).float() for j in guides}
+            if not masks[k].any():
+                break
+            labels[t] = before
+            model.propagate(video, t - 1, t, labels, guides=masks)
         others = [
             j for j in range(1, video['num_objects'] + 1) if j not in guides
         ]
@@ -367,6 +393,9 @@ class VOSReIDTracker(BaseModule):
                 if not self._restart(model, video, t, k, box, last_seen[k],
                                      frame_guides):
                     continue
+                if self.clear_gap and not self.backward:
+                    gap = labels[last_seen[k] + 1:t]
+                    gap[gap == k] = 0
                 restarts.append((t, k))
                 templates[k] = torch.cat([
                     templates[k],

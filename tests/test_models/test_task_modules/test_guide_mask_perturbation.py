@@ -48,3 +48,20 @@ def test_bad_arguments():
         GuideMaskPerturbation(drop_prob=2)
     with pytest.raises(ValueError, match='N, 1, H, W'):
         GuideMaskPerturbation()(torch.zeros(2, 32, 40))
+
+
+def test_box_guides():
+    m = _mask()
+    m[0, 0, 8:12, 10:14] = 0  # an L shape: its box is 8:20, 10:26
+    g = GuideMaskPerturbation(shift=0, scale=0, max_morph=2, drop_prob=1,
+                              box_prob=1)
+    out = g(m, torch.Generator().manual_seed(0))
+    assert torch.equal(out, _mask())  # the filled box; empty stays empty
+    # box_prob=0 draws nothing more: the other corruptions are unchanged
+    a = GuideMaskPerturbation(max_morph=2, drop_prob=1, box_prob=0)(
+        m, torch.Generator().manual_seed(1))
+    b = GuideMaskPerturbation(max_morph=2, drop_prob=1)(
+        m, torch.Generator().manual_seed(1))
+    assert torch.equal(a, b) and not torch.equal(a, _mask())
+    with pytest.raises(ValueError, match='box_prob'):
+        GuideMaskPerturbation(box_prob=1.5)

@@ -281,3 +281,47 @@ def test_joint_restart_must_not_take_another_mask(tmp_path):
     tracker, model = _model(tmp_path, boxes, joint_keep_ratio=0., **kwargs)
     assert tracker.refine(model, video, [None] * T, labels) == [(5, 1)]
     assert not (labels[5:] == 2).any()  # ties go to the first object
+
+
+def test_clear_gap_removes_remnants_before_a_restart(tmp_path):
+    """Remnants of object 1 (below the lost area) in the frames where it
+    was hidden are removed once it is re-started (``clear_gap``)."""
+    video, labels = _video()
+    labels[2:, 0, 0] = 1  # a one-pixel leftover of object 1
+    kwargs = dict(backward=False, lost_area_ratio=0.5)
+    tracker, model = _model(tmp_path, _candidates(), **kwargs)
+    kept = labels.clone()
+    assert tracker.refine(model, video, [None] * T, kept) == [(5, 1)]
+    assert (kept[2:5, 0, 0] == 1).all()
+    tracker, model = _model(tmp_path, _candidates(), clear_gap=True,
+                            **kwargs)
+    assert tracker.refine(model, video, [None] * T, labels) == [(5, 1)]
+    assert not (labels[2:5] == 1).any()
+    assert (labels[:2] == kept[:2]).all() and (labels[5:] == kept[5:]).all()
+
+
+@pytest.mark.parametrize('joint', [False, True])
+def test_restart_iters_segment_the_restart_frame_again(tmp_path, joint):
+    """``restart_iters`` segments the re-identification frame again with
+    the re-started mask as its guide (the copying network's fixed point:
+    the same result, one more segmentation per iteration)."""
+    results, calls = [], []
+    for iters in (0, 2):
+        video, labels = _video()
+        tracker, model = _model(tmp_path, _candidates(), backward=False,
+                                joint_restart=joint, restart_iters=iters)
+        segment = model.segment
+        count = [0]
+
+        def counted(img, flow, guide, segment=segment, count=count):
+            count[0] += 1
+            return segment(img, flow, guide)
+
+        model.segment = counted
+        assert tracker.refine(model, video, [None] * T, labels) == [(5, 1)]
+        results.append(labels)
+        calls.append(count[0])
+    assert (results[0] == results[1]).all()
+    assert calls[1] - calls[0] == 2
+    with pytest.raises(ValueError, match='restart_iters'):
+        _model(tmp_path, {}, restart_iters=-1)
