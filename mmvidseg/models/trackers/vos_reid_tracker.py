@@ -94,7 +94,7 @@ class VOSReIDTracker(BaseModule):
         clear_gap (bool): Once an object is re-started, remove what is
             left of it (below the lost area) in the frames between its
             last tracked frame and the re-start: it was hidden there, and
-            the remnants sit on the occluder. Only with ``backward=False``
+            the remnants sit on the occluder. Needs ``backward=False``
             (backward propagation re-writes those frames). Defaults to
             False.
         init_cfg (dict, optional): Initialisation config.
@@ -141,6 +141,10 @@ class VOSReIDTracker(BaseModule):
             raise ValueError(
                 f'restart_iters must be >= 0, got {restart_iters}')
         self.restart_iters = int(restart_iters)
+        if clear_gap and backward:
+            raise ValueError(
+                'VOSReIDTracker: clear_gap=True needs backward=False '
+                '(backward propagation re-writes the frames it would clear)')
         self.clear_gap = clear_gap
 
     # --------------------------------------------------------- candidates
@@ -393,7 +397,7 @@ class VOSReIDTracker(BaseModule):
                 if not self._restart(model, video, t, k, box, last_seen[k],
                                      frame_guides):
                     continue
-                if self.clear_gap and not self.backward:
+                if self.clear_gap:
                     gap = labels[last_seen[k] + 1:t]
                     gap[gap == k] = 0
                 restarts.append((t, k))

@@ -298,6 +298,8 @@ def test_clear_gap_removes_remnants_before_a_restart(tmp_path):
     assert tracker.refine(model, video, [None] * T, labels) == [(5, 1)]
     assert not (labels[2:5] == 1).any()
     assert (labels[:2] == kept[:2]).all() and (labels[5:] == kept[5:]).all()
+    with pytest.raises(ValueError, match='clear_gap=True needs backward'):
+        _model(tmp_path, _candidates(), clear_gap=True, backward=True)
 
 
 @pytest.mark.parametrize('joint', [False, True])
