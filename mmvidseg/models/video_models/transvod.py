@@ -336,9 +336,10 @@ class TransVOD(FrameDetector):
         if fusion is not None:
             fusion = check_fusion_cfg(fusion, type(self).__name__)
             self.test_cfg['ref_fusion'] = fusion
-        # the last frames' own detections (test_cfg.ref_fusion)
-        self._dets: deque = deque(
-            maxlen=fusion['num_frames'] if fusion else 1)
+        # the last frames' own detections (test_cfg.ref_fusion; trimmed to
+        # its num_frames when used, so that a test_cfg edited after the
+        # build holds)
+        self._dets: deque = deque()
         # (frame, sample) of the last frames (reuse_ref_outputs=False)
         self._frames: deque = deque(maxlen=num_ref_frames)
         self.gates = nn.ModuleDict(
@@ -553,10 +554,15 @@ class TransVOD(FrameDetector):
         fusion = self.test_cfg['ref_fusion']
         if fusion is None:
             return det
+        fusion = check_fusion_cfg(fusion, type(self).__name__)
+        while len(self._dets) > fusion['num_frames']:
+            self._dets.popleft()
         fused = fuse_reference_detections(det, list(self._dets),
                                           fusion['decay'],
                                           fusion['iou_threshold'])
         self._dets.append(det)
+        if len(self._dets) > fusion['num_frames']:
+            self._dets.popleft()
         return fused
 
     def predict(self, inputs: Tensor, data_samples: list) -> list:

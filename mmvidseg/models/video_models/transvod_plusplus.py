@@ -59,6 +59,8 @@ class TransVODPlusPlus(TransVOD):
         freeze_detector (bool): See :class:`TransVOD`.
         frame_loss_weight (float): See :class:`TransVOD`.
         init_from_detector (bool): See :class:`TransVOD`.
+        test_cfg (dict, optional): ``reuse_ref_outputs`` and
+            ``ref_fusion``, see :class:`TransVOD`.
         data_preprocessor (dict, optional): See :class:`TransVOD`.
         init_cfg (dict, optional): Initialisation config.
     """
@@ -75,6 +77,7 @@ class TransVODPlusPlus(TransVOD):
                  freeze_detector: bool = False,
                  frame_loss_weight: float = 1.0,
                  init_from_detector: bool = False,
+                 test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(
@@ -88,6 +91,7 @@ class TransVODPlusPlus(TransVOD):
             freeze_detector=freeze_detector,
             frame_loss_weight=frame_loss_weight,
             init_from_detector=init_from_detector,
+            test_cfg=test_cfg,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         # one decoder per stage (TransVOD has one for all)

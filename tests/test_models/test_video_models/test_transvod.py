@@ -320,6 +320,19 @@ def test_plusplus_predicts_online_and_optional_tdte():
         assert pred.bboxes.shape == (20, 4) and pred.labels.max() < 3
 
 
+def test_plusplus_passes_its_test_cfg_on():
+    """TransVOD++ takes TransVOD's ``test_cfg`` (release-style references,
+    reference fusion) and rejects unknown keys the same way."""
+    model = _model(
+        PLUSPLUS,
+        test_cfg=dict(reuse_ref_outputs=False,
+                      ref_fusion=dict(num_frames=3)))
+    assert model.test_cfg['reuse_ref_outputs'] is False
+    assert model.test_cfg['ref_fusion']['num_frames'] == 3
+    with pytest.raises(ValueError, match='TransVODPlusPlus: unknown test_cfg'):
+        _model(PLUSPLUS, test_cfg=dict(fusion=None))
+
+
 def _same(a, b):
     return all(
         torch.equal(x, y)
@@ -494,6 +507,11 @@ def test_ref_fusion_adds_the_previous_frames_detections():
     fused = _online(model, frames, model.predict)
     assert len(model._dets) == 1
     assert torch.equal(fused[0].scores, plain[0].scores)
+    # the kept frames follow a test_cfg edited after the build
+    model.test_cfg['ref_fusion'] = dict(num_frames=2, decay=0.5)
+    _online(model, frames, model.predict)
+    assert len(model._dets) == 2
+    model.test_cfg['ref_fusion'] = cfg
     for t in (1, 2):
         want = fuse_reference_detections(plain[t], [plain[t - 1]], 0.5)
         for name in ('bboxes', 'scores', 'labels'):
