@@ -63,6 +63,15 @@ model = dict(
         last_template=True,
         # a match must hold in the next frame too
         confirm=True,
+        # a tracked mask whose box looks like none of its object's templates
+        # (similarity < 0.7) is removed and the object counts as lost there:
+        # propagation keeps hidden objects painted on their occluder
+        # (README, session 10; chosen on a separate draw of videos)
+        verify_th=0.7,
+        # a candidate overlapping a tracked object's box (IoU > bbox_occ_th)
+        # stays a candidate of a lost object if it looks more like it than
+        # like the object it overlaps (that neighbour took its pixels)
+        occ_margin=0.0,
         # a re-started object is propagated forward only: on these videos
         # the object is truly hidden between its loss and its return, and
         # backward propagation paints it onto the occluder (README)

@@ -20,8 +20,10 @@ class VOSReIDTracker(BaseModule):
     """VS-ReID's re-identification module: find lost objects again.
 
     After propagation, an object whose mask vanished (it left the frame or
-    was occluded), or shrank below ``lost_area_ratio`` of its first-frame
-    area, is searched for frame by frame among candidate boxes:
+    was occluded), shrank below ``lost_area_ratio`` of its first-frame
+    area or, with ``verify_th``, no longer looks like the object (its mask
+    is then removed from that frame), is searched for frame by frame among
+    candidate boxes:
 
     * candidates come from ``detector`` (any mmdet detector config, run on
       each frame, boxes scored above ``det_score_thr``) or from
@@ -60,6 +62,16 @@ class VOSReIDTracker(BaseModule):
         reid_th (float): Similarity threshold. Defaults to 0.5.
         bbox_occ_th (float): Largest IoU with a tracked object's box.
             Defaults to 0.3.
+        occ_margin (float, optional): None: a candidate overlapping a
+            tracked object's box by more than ``bbox_occ_th`` is dropped
+            (the paper). A float: such a candidate stays a candidate of a
+            lost object if its similarity to that object's templates
+            exceeds its similarity to the templates of every tracked object
+            it overlaps by more than ``occ_margin``: a returning object
+            whose pixels a neighbour took while it was lost (the
+            neighbour's box then covers it) can come back, while the
+            neighbour itself, or a look-alike of the lost object beside it,
+            cannot. Defaults to None.
         det_score_thr (float): Smallest candidate score. Defaults to 0.5.
         crop_size (tuple): (h, w) of the embedded crops.
         min_size (int): Smallest candidate side in pixels. Defaults to 2.
@@ -91,6 +103,12 @@ class VOSReIDTracker(BaseModule):
             times with the re-started objects' masks as their guides (a
             filled box is unlike the propagated masks the network was
             trained on; its own mask is closer). Defaults to 0.
+        verify_th (float, optional): An object whose tracked mask's box (at
+            least ``min_size`` on each side) has a similarity below this to
+            all of its templates counts as lost in that frame and its mask
+            there is removed: propagation painted it onto something else
+            (typically the occluder hiding it). None: only the area rule
+            (``lost_area_ratio``) decides. Defaults to None.
         clear_gap (bool): Once an object is re-started, remove what is
             left of it (below the lost area) in the frames between its
             last tracked frame and the re-start: it was hidden there, and
@@ -106,6 +124,7 @@ class VOSReIDTracker(BaseModule):
                  proposal_file: Optional[str] = None,
                  reid_th: float = 0.5,
                  bbox_occ_th: float = 0.3,
+                 occ_margin: Optional[float] = None,
                  det_score_thr: float = 0.5,
                  crop_size: Sequence[int] = (64, 64),
                  min_size: int = 2,
@@ -116,6 +135,7 @@ class VOSReIDTracker(BaseModule):
                  joint_restart: bool = False,
                  joint_keep_ratio: float = 0.5,
                  restart_iters: int = 0,
+                 verify_th: Optional[float] = None,
                  clear_gap: bool = False,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -128,6 +148,7 @@ class VOSReIDTracker(BaseModule):
         self._proposals = None
         self.reid_th = reid_th
         self.bbox_occ_th = bbox_occ_th
+        self.occ_margin = occ_margin
         self.det_score_thr = det_score_thr
         self.crop_size = tuple(crop_size)
         self.min_size = min_size
@@ -146,6 +167,7 @@ class VOSReIDTracker(BaseModule):
                 'VOSReIDTracker: clear_gap=True needs backward=False '
                 '(backward propagation re-writes the frames it would clear)')
         self.clear_gap = clear_gap
+        self.verify_th = verify_th
 
     # --------------------------------------------------------- candidates
     def _load_proposals(self) -> Dict:
@@ -203,31 +225,49 @@ class VOSReIDTracker(BaseModule):
         return F.normalize(feats.flatten(1), dim=1)
 
     # ---------------------------------------------------------- re-start
-    def _tracked_boxes(self, labels: Tensor, skip: Sequence[int]) -> Tensor:
-        """Boxes (J, 4) of the objects of a label map not in ``skip``."""
+    def _tracked_boxes(self, labels: Tensor, skip: Sequence[int]) -> tuple:
+        """Object indices (list of J) of a label map not in ``skip`` and
+        their boxes (J, 4)."""
         ids = [i for i in labels.unique().tolist() if i not in (0, *skip)]
         if not ids:
-            return labels.new_zeros(0, 4).float()
+            return ids, labels.new_zeros(0, 4).float()
         masks = torch.stack([labels == i for i in ids]).float()
-        return mask_boxes(masks)[0]
+        return ids, mask_boxes(masks)[0]
 
     def _similarities(self, model, video, samples, t: int,
                       lost: Sequence[int], templates: Dict) -> tuple:
-        """Candidate boxes (M, 4) of frame ``t`` that are big enough and
-        overlap no tracked object, and their similarities (M, L) to the
-        templates of the ``lost`` objects."""
+        """Candidate boxes (M, 4) of frame ``t`` that are big enough, and
+        their similarities (M, L) to the templates of the ``lost`` objects;
+        a (candidate, object) pair the overlap gate rules out has
+        similarity -2."""
         boxes = self.candidates(video, samples, t)
         size = boxes[:, 2:] - boxes[:, :2]
         boxes = boxes[(size >= self.min_size).all(1)]
-        tracked = self._tracked_boxes(video['labels'][t], lost)
+        ids, tracked = self._tracked_boxes(video['labels'][t], lost)
+        occ = boxes.new_zeros(boxes.size(0), len(ids))
         if boxes.size(0) and tracked.size(0):
-            occ = bbox_overlaps(boxes, tracked).amax(1)
-            boxes = boxes[occ <= self.bbox_occ_th]
+            occ = bbox_overlaps(boxes, tracked)
+        overlapped = occ > self.bbox_occ_th
+        if self.occ_margin is None:
+            keep = ~overlapped.any(1)
+            boxes, overlapped = boxes[keep], overlapped[keep]
         if boxes.size(0) == 0:
             return boxes, boxes.new_zeros(0, len(lost))
         emb = self.embed(model, video['frames'][t:t + 1], boxes)
         sim = torch.stack([(emb @ templates[k].t()).amax(1) for k in lost],
                           1)
+        if overlapped.any():
+            # the box overlaps tracked objects: it stays a candidate of a
+            # lost object only if it looks more like that object than like
+            # each of them (an object with no template always wins)
+            rival = torch.stack([
+                (emb @ templates[j].t()).amax(1) if j in templates else
+                emb.new_full((emb.size(0), ), 2.) for j in ids
+            ], 1)
+            rival = rival.masked_fill(~overlapped, -2).amax(1, keepdim=True)
+            blocked = overlapped.any(1, keepdim=True) & (
+                sim <= rival + self.occ_margin)
+            sim = sim.masked_fill(blocked, -2)
         return boxes, sim
 
     def _confirmed(self, model, video, samples, t: int, k: int,
@@ -354,6 +394,18 @@ class VOSReIDTracker(BaseModule):
                 self.embed(model, video['frames'][t:t + 1], box)
             ])
 
+    def _verified(self, model, video: Dict, t: int, k: int,
+                  templates: Dict) -> bool:
+        """Whether object ``k``'s mask in frame ``t`` looks like it
+        (``verify_th``; a box thinner than ``min_size`` is not judged)."""
+        if self.verify_th is None:
+            return True
+        box, _ = mask_boxes((video['labels'][t] == k)[None].float())
+        if (box[0, 2:] - box[0, :2] < self.min_size).any():
+            return True
+        emb = self.embed(model, video['frames'][t:t + 1], box)
+        return bool((emb @ templates[k].t()).max() >= self.verify_th)
+
     def refine(self, model, video: Dict, samples: Sequence,
                labels: Tensor) -> List:
         """Re-identify lost objects in place in ``labels`` (T, H, W).
@@ -383,7 +435,12 @@ class VOSReIDTracker(BaseModule):
             frame_guides = {}
             lost = []
             for k in templates:
-                if (labels[t] == k).sum() >= min_area[k]:
+                area = (labels[t] == k).sum()
+                if area and not self._verified(model, video, t, k,
+                                               templates):
+                    labels[t][labels[t] == k] = 0
+                    area = 0
+                if area >= min_area[k]:
                     last_seen[k] = t
                 else:
                     lost.append(k)

@@ -327,3 +327,69 @@ def test_restart_iters_segment_the_restart_frame_again(tmp_path, joint):
     assert calls[1] - calls[0] == 2
     with pytest.raises(ValueError, match='restart_iters'):
         _model(tmp_path, {}, restart_iters=-1)
+
+
+def test_occ_margin_lets_back_an_object_a_neighbour_covers(tmp_path):
+    """``occ_margin``: a candidate overlapping a tracked object's box stays
+    a candidate of a lost object when it looks more like the lost object
+    than like the object it overlaps; the neighbour itself does not."""
+    def video_with(colour, box):
+        video, labels = _video()
+        x1, y1, x2, y2 = box
+        for t in range(5, T):
+            video['frames'][t, :, y1:y2, x1:x2] = torch.tensor(
+                colour)[:, None, None]
+        boxes = {str(t): [list(map(float, box)) + [0.9]] for t in range(5, T)}
+        return video, labels, boxes
+
+    # object 1 (red) is back over most of object 2's box (IoU 0.55), whose
+    # pixels propagation still gives to object 2
+    returning = (28, 18, 38, 28)
+    for margin, want in [(None, []), (0.0, [(5, 1)]), (1.5, [])]:
+        video, labels, boxes = video_with(RED, returning)
+        tracker, model = _model(tmp_path, boxes, backward=False,
+                                occ_margin=margin)
+        assert tracker.refine(model, video, [None] * T, labels) == want
+        if want:  # into the pixels no other object holds
+            assert (labels[5:] == 2).sum((1, 2)).tolist() == [80] * (T - 5)
+            assert (labels[5:, 18:28, 28:38] == 1).sum() == 36 * (T - 5)
+    # a green box around the green neighbour (IoU 0.67), similar enough to
+    # pass reid_th, is not taken for object 1: it looks more like object 2
+    for margin, want in [(0.0, []), (-3.0, [(5, 1)])]:  # -3: blocks nothing
+        video, labels, boxes = video_with(GREEN, (29, 19, 41, 29))
+        tracker, model = _model(tmp_path, boxes, backward=False,
+                                reid_th=-0.5, occ_margin=margin)
+        assert tracker.refine(model, video, [None] * T, labels) == want
+
+
+def test_verify_th_removes_masks_that_do_not_look_like_the_object(tmp_path):
+    """``verify_th``: a tracked mask whose box does not look like its object
+    (propagation painted red object 1 onto a blue occluder in frames 2-4)
+    is removed and the object counts as lost there; masks that look right,
+    and boxes thinner than ``min_size``, are kept."""
+    def video_on_occluder(rows=6):
+        video, labels = _video()
+        video['frames'][2:5, :, 12:18, 20:26] = torch.tensor(
+            BLUE)[:, None, None]
+        labels[2:5, 12:12 + rows, 20:26] = 1
+        return video, labels
+
+    video, labels = video_on_occluder()
+    tracker, model = _model(tmp_path, _candidates(), backward=False)
+    assert tracker.refine(model, video, [None] * T, labels) == [(5, 1)]
+    assert (labels[2:5, 12:18, 20:26] == 1).all()
+    video, labels = video_on_occluder()
+    tracker, model = _model(tmp_path, _candidates(), backward=False,
+                            verify_th=0.5)
+    assert tracker.refine(model, video, [None] * T, labels) == [(5, 1)]
+    assert not (labels[2:5, 12:18, 20:26] == 1).any()
+    assert (labels == 2).sum((1, 2)).tolist() == [80] * T
+    for t in range(5, T):  # the re-started red object stays
+        x1, y1, x2, y2 = _box(t)
+        assert (labels[t, y1:y2, x1:x2] == 1).all()
+    # a mask one pixel high is too thin to judge: kept
+    video, labels = video_on_occluder(rows=1)
+    tracker, model = _model(tmp_path, _candidates(), backward=False,
+                            verify_th=0.5)
+    assert tracker.refine(model, video, [None] * T, labels) == [(5, 1)]
+    assert (labels[2:5, 12, 20:26] == 1).all()
