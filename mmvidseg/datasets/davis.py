@@ -1,6 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 import os.path as osp
-from typing import List
+from typing import List, Optional
 
 import numpy as np
 from mmengine import fileio
@@ -11,6 +11,42 @@ from .transforms.loading import read_label_png
 from .utils import (VideoDatasetError, check_choice, check_frame_numbers,
                     frame_number, frame_record, numbered_name, require_keys,
                     video_record)
+
+
+def forward_flow_path(dataset: BaseVideoDataset, flow_root: str, video: str,
+                      frames: List[str], t: int) -> Optional[str]:
+    """``<flow_root>/<video>/<stem of frames[t]>.flo``, the forward flow
+    from frame ``t`` to frame ``t + 1`` of the video's frame list, checked
+    by :meth:`BaseVideoDataset.frame_file` (a missing file is an error
+    naming it and the video); None for the last frame, which has no
+    forward flow."""
+    if t == len(frames) - 1:
+        return None
+    return dataset.frame_file(
+        osp.join(flow_root, video), frames[t], '.flo', 'flow', video)
+
+
+def check_forward_flows(dataset: BaseVideoDataset, video: str,
+                        frame_dir: str, frames: List[str], flow_dir: str,
+                        after_last: str) -> None:
+    """Raise if a ``.flo`` file of ``flow_dir`` has no frame in ``frames``
+    (its frame was deleted) or the last frame has a forward flow (the frame
+    after it, ``after_last`` in the message, was deleted). Skipped without
+    ``check_files``.
+
+    Raises:
+        FileNotFoundError: Names the flow file, the missing frame and the
+            video.
+    """
+    if not dataset.check_files:
+        return
+    dataset.check_annotated_frames(frame_dir, frames, flow_dir, '.flo',
+                                   'flow', video)
+    last = osp.join(flow_dir, osp.splitext(frames[-1])[0] + '.flo')
+    if fileio.isfile(last, backend_args=dataset.backend_args):
+        raise FileNotFoundError(
+            f'{after_last} of video {video} does not exist, but the '
+            f'forward flow {last} into it does')
 
 
 @DATASETS.register_module()
@@ -94,9 +130,8 @@ class DAVISDataset(BaseVideoDataset):
             info['ref_object_ids'] = self._reference_ids(info['seg_map_path'])
         flow_root = self.data_prefix.get('flow_path')
         if flow_root is not None:
-            info['flow_path'] = None if t == len(frames) - 1 else \
-                self.frame_file(osp.join(flow_root, name), frames[t], '.flo',
-                                'flow', name)
+            info['flow_path'] = forward_flow_path(self, flow_root, name,
+                                                  frames, t)
         return info
 
     def _check(self, name: str, folder: str, frames: List[str]) -> None:
@@ -108,19 +143,13 @@ class DAVISDataset(BaseVideoDataset):
             osp.join(self.data_prefix['seg_map_path'], name), '.png', 'mask',
             name)
         flow_root = self.data_prefix.get('flow_path')
-        if flow_root is None or not self.check_files:
+        if flow_root is None:
             return
-        flow_dir = osp.join(flow_root, name)
-        self.check_annotated_frames(folder, frames, flow_dir, '.flo', 'flow',
-                                    name)
-        last = osp.join(flow_dir, osp.splitext(frames[-1])[0] + '.flo')
-        if fileio.isfile(last, backend_args=self.backend_args):
-            missing = osp.join(folder,
-                               numbered_name(frames[-1],
-                                             frame_number(frames[-1])[1] + 1))
-            raise FileNotFoundError(
-                f'frame {missing} of video {name} does not exist, but the '
-                f'forward flow {last} into it does')
+        missing = osp.join(folder,
+                           numbered_name(frames[-1],
+                                         frame_number(frames[-1])[1] + 1))
+        check_forward_flows(self, name, folder, frames,
+                            osp.join(flow_root, name), f'frame {missing}')
 
     def load_data_list(self) -> List[dict]:
         img_root = self.data_prefix['img_path']
@@ -138,6 +167,8 @@ class YouTubeVOSDataset(BaseVideoDataset):
           Annotations/<video>/00000.png ...    # palette PNG, object ids
           meta.json    # {"videos": {<video>: {"objects": {"1":
                        #   {"category": ..., "frames": ["00000", ...]}}}}}
+          Flow/<video>/00000.flo, 00005.flo ...  # optional: forward flow
+                                                 # 00000 -> 00005 (Middlebury)
 
     Objects may enter after the first frame; each object's reference is
     its mask in the first frame ``meta.json`` lists for it, so a frame's
@@ -153,11 +184,24 @@ class YouTubeVOSDataset(BaseVideoDataset):
     where an object is visible is an error naming it; a deleted frame
     that no object's ``frames`` lists cannot be detected.
 
+    Optical flow (not part of the release; e.g. for VS-ReID): with a
+    ``flow_path`` entry in ``data_prefix`` (``'valid/Flow'``) every frame
+    but the last gets the ``flow_path`` of ``Flow/<video>/<stem>.flo``, the
+    forward flow from that frame to the *next frame of the video's sorted
+    frame list*, for ``LoadOpticalFlow``; the last frame gets None. The
+    released frames are every fifth frame of the source video, so this
+    flow spans five source frames (``00000.flo``: ``00000`` ->
+    ``00005``): compute it between the released frames, not between
+    consecutive source frames. As in :class:`DAVISDataset`, a missing flow
+    file, a flow whose frame does not exist and a flow from the last frame
+    are errors naming the file and the video.
+
     Args:
         ann_file (str): ``meta.json`` relative to ``data_root``. Defaults
             to ``'valid/meta.json'``.
-        data_prefix (dict): ``img_path`` and ``seg_map_path`` folders.
-            Defaults to ``dict(img_path='valid/JPEGImages',
+        data_prefix (dict): ``img_path``, ``seg_map_path`` and optionally
+            ``flow_path`` folders. Defaults to
+            ``dict(img_path='valid/JPEGImages',
             seg_map_path='valid/Annotations')``.
         **kwargs: See :class:`BaseVideoDataset`.
     """
@@ -192,7 +236,8 @@ class YouTubeVOSDataset(BaseVideoDataset):
     def _check_video(self, name: str, frames: List[str], first: dict,
                      listed: List[str], ann_dir: str) -> None:
         """Every frame ``meta.json`` lists for video ``name`` and every mask
-        of it exists as a frame; the reference masks exist."""
+        (and flow) of it exists as a frame; the reference masks exist; the
+        last frame has no forward flow."""
         folder = osp.join(self.data_prefix['img_path'], name)
         stems = {osp.splitext(f)[0] for f in frames}
         for stem in listed:  # the reference frames included
@@ -206,6 +251,11 @@ class YouTubeVOSDataset(BaseVideoDataset):
             self.require_file(
                 osp.join(ann_dir, stem + '.png'),
                 f'reference mask of video {name}:')
+        flow_root = self.data_prefix.get('flow_path')
+        if flow_root is not None:
+            check_forward_flows(self, name, folder, frames,
+                                osp.join(flow_root, name),
+                                f'the frame after {frames[-1]}')
 
     def load_data_list(self) -> List[dict]:
         path = self.ann_file
@@ -213,6 +263,7 @@ class YouTubeVOSDataset(BaseVideoDataset):
         require_keys(meta, ('videos', ), path, 'the top level')
         img_root = self.data_prefix['img_path']
         ann_root = self.data_prefix['seg_map_path']
+        flow_root = self.data_prefix.get('flow_path')
         data_list, img_id = [], 0
         for video_id, (name, video) in enumerate(meta['videos'].items()):
             first, listed = self._first_frames(name, video)
@@ -226,14 +277,15 @@ class YouTubeVOSDataset(BaseVideoDataset):
                 stem = osp.splitext(fname)[0]
                 seg = osp.join(ann_dir, stem + '.png') \
                     if stem + '.png' in masks else None
+                extra = dict(seg_map_path=seg,
+                             ref_object_ids=sorted(first.get(stem, [])))
+                if flow_root is not None:
+                    extra['flow_path'] = forward_flow_path(
+                        self, flow_root, name, frames, t)
                 images.append(
                     frame_record(
-                        osp.join(img_root, name, fname),
-                        img_id,
-                        t,
-                        name,
-                        seg_map_path=seg,
-                        ref_object_ids=sorted(first.get(stem, []))))
+                        osp.join(img_root, name, fname), img_id, t, name,
+                        **extra))
                 img_id += 1
             data_list.append(video_record(video_id, name, images))
         return data_list

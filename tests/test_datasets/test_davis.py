@@ -212,3 +212,81 @@ def test_youtube_vos_bad_meta(toy_youtube_vos, tmp_path):
     with pytest.raises(VideoDatasetError, match='"videos"') as e:
         _ytvos(root)
     assert path in str(e.value)
+
+
+def _ytvos_flow(root, split='valid', **kwargs):
+    return _ytvos(
+        root, ann_file=f'{split}/meta.json',
+        data_prefix=dict(img_path=f'{split}/JPEGImages',
+                         seg_map_path=f'{split}/Annotations',
+                         flow_path=f'{split}/Flow'), **kwargs)
+
+
+def test_youtube_vos_flow_to_next_listed_frame(toy_youtube_vos, load_video):
+    """``Flow/<video>/<stem>.flo`` is the flow to the next frame of the
+    sorted list (00000 -> 00005 in the every-5th-frame naming); the toy
+    writer's flows are exact, so the loaded flow is the toy's."""
+    root, videos = toy_youtube_vos
+    for split, key in (('valid', 'val'), ('train', 'train')):
+        ds = _ytvos_flow(root, split, pipeline=_pipeline(flow=True))
+        for index, video in enumerate(videos[key]):
+            images = ds.get_data_info(index)['images']
+            for t, frame in enumerate(images[:-1]):
+                assert frame['flow_path'].endswith(
+                    osp.join(split, 'Flow', video.name, f'{5 * t:05d}.flo'))
+            assert images[-1]['flow_path'] is None
+            sample = load_video(ds, index)['data_samples']
+            for t, frame in enumerate(sample.video_data_samples):
+                flow = frame.gt_flow.data.numpy()
+                if t < video.num_frames - 1:
+                    assert frame.flow_valid
+                    np.testing.assert_array_equal(
+                        flow, video.flow[t].transpose(2, 0, 1))
+                else:
+                    assert not frame.flow_valid and not flow.any()
+    # without a flow_path prefix no frame gets one
+    info = _ytvos(root, pipeline=[]).get_data_info(0)
+    assert all('flow_path' not in f for f in info['images'])
+
+
+def test_youtube_vos_written_without_flow(tmp_path, toy_youtube_vos):
+    from mmvidseg.testing.toy_formats import write_youtube_vos
+    root = write_youtube_vos(str(tmp_path), {'val': toy_youtube_vos[1]['val']},
+                             with_flow=False)
+    assert not osp.exists(osp.join(root, 'valid', 'Flow'))
+    assert len(_ytvos(root, pipeline=[])) == 2
+    with pytest.raises(FileNotFoundError, match='00000.flo'):
+        _ytvos_flow(root)
+
+
+def test_youtube_vos_bad_flow_files(toy_youtube_vos, tmp_path):
+    root = str(tmp_path / 'ytvos')
+    shutil.copytree(toy_youtube_vos[0], root)
+    video = toy_youtube_vos[1]['val'][0].name
+    flow_dir = osp.join(root, 'valid', 'Flow', video)
+    frame_dir = osp.join('valid', 'JPEGImages', video)
+    # a flow for a frame that does not exist (00007 is no frame)
+    extra = osp.join(flow_dir, '00007.flo')
+    shutil.copy(osp.join(flow_dir, '00005.flo'), extra)
+    with pytest.raises(FileNotFoundError) as e:
+        _ytvos_flow(root)
+    assert extra in str(e.value) and video in str(e.value)
+    assert osp.join(frame_dir, '00007.jpg') in str(e.value)
+    os.remove(extra)
+    # a forward flow from the last frame (00015): the frame after it is gone
+    last = osp.join(flow_dir, '00015.flo')
+    shutil.copy(osp.join(flow_dir, '00005.flo'), last)
+    with pytest.raises(FileNotFoundError, match='after 00015.jpg') as e:
+        _ytvos_flow(root)
+    assert last in str(e.value) and video in str(e.value)
+    os.remove(last)
+    # a missing flow file
+    missing = osp.join(flow_dir, '00005.flo')
+    os.remove(missing)
+    with pytest.raises(FileNotFoundError) as e:
+        _ytvos_flow(root)
+    assert missing in str(e.value) and video in str(e.value)
+    # check_files=False defers it to LoadOpticalFlow, which names the file
+    ds = _ytvos_flow(root, check_files=False, pipeline=_pipeline(flow=True))
+    with pytest.raises(FileNotFoundError, match='00005.flo'):
+        ds.prepare_data(0)

@@ -20,10 +20,13 @@ class VOSReIDTracker(BaseModule):
     """VS-ReID's re-identification module: find lost objects again.
 
     After propagation, an object whose mask vanished (it left the frame or
-    was occluded), shrank below ``lost_area_ratio`` of its first-frame
-    area or, with ``verify_th``, no longer looks like the object (its mask
+    was occluded), shrank below ``lost_area_ratio`` of its reference area
+    or, with ``verify_th``, no longer looks like the object (its mask
     is then removed from that frame), is searched for frame by frame among
-    candidate boxes:
+    candidate boxes. An object's reference is its mask in its reference
+    frame (``video['ref_frames']``: frame 0 in DAVIS, the frame where it
+    enters in YouTube-VOS; frame 0 when the video gives none); it is
+    searched for only after that frame.
 
     * candidates come from ``detector`` (any mmdet detector config, run on
       each frame, boxes scored above ``det_score_thr``) or from
@@ -36,7 +39,7 @@ class VOSReIDTracker(BaseModule):
       mmpretrain) or, with ``embedder=None``, by the propagation model's
       own RGB stream (the crop, guide channel 1, average-pooled);
     * a candidate whose cosine similarity to the object's templates (its
-      first-frame box, the boxes where it was re-identified and, with
+      reference box, the boxes where it was re-identified and, with
       ``last_template``, its box in the last frame where propagation still
       tracked it, at least ``min_size`` on each side) exceeds
       ``reid_th`` and whose box overlaps no box of a tracked object by more
@@ -76,8 +79,8 @@ class VOSReIDTracker(BaseModule):
         crop_size (tuple): (h, w) of the embedded crops.
         min_size (int): Smallest candidate side in pixels. Defaults to 2.
         lost_area_ratio (float): An object counts as lost in a frame where
-            its mask is smaller than this fraction of its first-frame
-            area (0: only when it has no pixel). Defaults to 0.
+            its mask is smaller than this fraction of its reference area
+            (0: only when it has no pixel). Defaults to 0.
         backward (bool): Also propagate a re-started object backward in
             time (as the paper). Defaults to True.
         confirm (bool): Require the match to hold in the next frame too.
@@ -374,15 +377,16 @@ class VOSReIDTracker(BaseModule):
         return True
 
     def _add_last_templates(self, model, video: Dict, lost: Sequence[int],
-                            last_seen: Dict, templates: Dict,
-                            added: Dict) -> None:
+                            last_seen: Dict, templates: Dict, added: Dict,
+                            ref_frames: Dict) -> None:
         """Add each newly lost object's box of its last tracked frame to its
-        templates (once per loss; not for the first frame, not when the
-        box is thinner than ``min_size``)."""
+        templates (once per loss; not for its reference frame
+        ``ref_frames[k]``, not when the box is thinner than
+        ``min_size``)."""
         labels = video['labels']
         for k in lost:
             t = last_seen[k]
-            if t == 0 or t in added.setdefault(k, set()):
+            if t == ref_frames[k] or t in added.setdefault(k, set()):
                 continue
             added[k].add(t)
             box, valid = mask_boxes((labels[t] == k)[None].float())
@@ -412,7 +416,9 @@ class VOSReIDTracker(BaseModule):
 
         Args:
             model (VSReID): The propagation model.
-            video (dict): See :meth:`VSReID.propagate` (plus ``name``).
+            video (dict): See :meth:`VSReID.propagate` (plus ``name`` and,
+                optionally, ``ref_frames``, the K objects' reference
+                frames; all 0 when absent).
             samples (Sequence): The T frame data samples.
             labels (Tensor): Object indices 0..K per frame, updated.
 
@@ -420,21 +426,27 @@ class VOSReIDTracker(BaseModule):
             list[tuple]: ``(frame, object index)`` of each re-start.
         """
         video = dict(video, labels=labels)
+        num_objects = video['num_objects']
+        ref_frames = dict(
+            zip(range(1, num_objects + 1),
+                video.get('ref_frames') or [0] * num_objects))
         templates, min_area, last_seen = {}, {}, {}
         added = {}  # object -> frames whose box is a template already
-        for k in range(1, video['num_objects'] + 1):
-            box0, valid = mask_boxes((labels[0] == k)[None].float())
+        for k, r in ref_frames.items():
+            box0, valid = mask_boxes((labels[r] == k)[None].float())
             if not valid.any():
                 continue
-            templates[k] = self.embed(model, video['frames'][:1], box0)
-            min_area[k] = max(self.lost_area_ratio * (labels[0] == k).sum(),
+            templates[k] = self.embed(model, video['frames'][r:r + 1], box0)
+            min_area[k] = max(self.lost_area_ratio * (labels[r] == k).sum(),
                               1)
-            last_seen[k] = 0
+            last_seen[k] = r
         restarts = []
         for t in range(1, labels.size(0)):
             frame_guides = {}
             lost = []
             for k in templates:
+                if t <= ref_frames[k]:  # not there yet: not lost
+                    continue
                 area = (labels[t] == k).sum()
                 if area and not self._verified(model, video, t, k,
                                                templates):
@@ -448,7 +460,7 @@ class VOSReIDTracker(BaseModule):
                 continue
             if self.last_template:
                 self._add_last_templates(model, video, lost, last_seen,
-                                         templates, added)
+                                         templates, added, ref_frames)
             for k, box in self._match(model, video, samples, t, lost,
                                       templates):
                 if not self._restart(model, video, t, k, box, last_seen[k],

@@ -44,13 +44,18 @@ class VSReID(BaseVideoModel):
     object's mask in the previous frame moved to this frame by the flow.
     The streams' logits are summed (``flow_backbone=None``: RGB only).
 
-    **Inference** (:meth:`predict`, one whole video per sample): the first
-    frame's mask gives the objects; frame by frame, each object's merged
+    **Inference** (:meth:`predict`, one whole video per sample): the
+    reference masks give the objects (frame 0's in DAVIS; in YouTube-VOS an
+    object may enter later, and its reference is its mask in the frame
+    whose ``ref_object_ids`` lists it); frame by frame, each object's merged
     mask is splatted forward by the flow, an object-centred patch
     (``test_cfg.context`` times the guide's box, resized to
     ``test_cfg.patch_size``) is segmented (averaged with its horizontal
     flip) and pasted back, and the objects are merged by argmax, pixels
-    whose best object is below ``bg_thr`` being background. Propagation
+    whose best object is below ``bg_thr`` being background. An object
+    starts in its reference frame, where its reference mask replaces what
+    propagation wrote, and goes forward from there; earlier frames hold no
+    mask of it. Propagation
     runs backward in time too (:meth:`propagate`, used by the
     re-identification restarts). With a ``reid`` module
     (:class:`VOSReIDTracker`) and ``test_cfg.reid``, objects lost by
@@ -381,9 +386,16 @@ class VSReID(BaseVideoModel):
         """Propagate ``labels[start]`` to frames ``start +/- 1 ... stop``
         (inclusive; backward when ``stop < start``), writing ``labels``.
 
+        Forward in time, a frame of ``video['ref_labels']`` (a later
+        reference frame) gets its reference masks pasted over the
+        propagated labels, so that the objects entering there start from
+        them (whichever objects are propagated).
+
         Args:
             video (dict): ``frames`` (T, 3, H, W), ``flows`` (T - 1, 2, H,
-                W), ``motion`` (T, 2, H, W), ``num_objects`` K.
+                W), ``motion`` (T, 2, H, W), ``num_objects`` K and,
+                optionally, ``ref_labels`` (``{frame: (H, W) long}``, the
+                reference masks as object indices 1..K, 0 elsewhere).
             start (int): Frame whose labels are given.
             stop (int): Last frame to write.
             labels (Tensor): (T, H, W) long, 0..K, updated in place.
@@ -399,6 +411,7 @@ class VSReID(BaseVideoModel):
         k = video['num_objects']
         objects = list(range(1, k + 1)) if objects is None else objects
         obj = torch.as_tensor(objects, device=labels.device)
+        refs = video.get('ref_labels', {}) if step > 0 else {}
         for t in range(start + step, stop + step, step):
             prev = (labels[t - step][None] == obj[:, None, None]).float()
             if step > 0:
@@ -423,46 +436,82 @@ class VSReID(BaseVideoModel):
             keep = ~torch.isin(labels[t], obj) & (labels[t] > 0)
             merged = self.merge(full)
             labels[t] = torch.where(keep, labels[t], merged)
+            if t in refs:
+                labels[t] = torch.where(refs[t] > 0, refs[t], labels[t])
 
     def _video_inputs(self, frames: Tensor, samples: Sequence) -> Dict:
-        """Frames cropped to their size, flows, motion and the first-frame
-        object ids of one video."""
+        """Frames cropped to their size, flows, motion and the reference
+        masks of one video.
+
+        Frame 0 is a reference frame (DAVIS: the only one): its objects are
+        its ``ref_object_ids`` (all objects of its mask when the meta has
+        none). A later frame is one when its ``ref_object_ids`` lists
+        objects (YouTube-VOS: objects that enter there); its mask must then
+        be loaded. Objects are numbered 1..K in order of reference frame
+        (then of ``ref_object_ids``); an object listed again later, or
+        without a pixel in its reference mask, is left out.
+
+        Returns:
+            dict: ``frames``, ``flows``, ``motion``, ``name``,
+            ``num_objects`` K, ``object_ids`` (the K dataset ids),
+            ``ref_labels`` (``{frame: (H, W) long}``, each reference
+            frame's new objects as indices 1..K, 0 elsewhere),
+            ``ref_frames`` (the K reference frames) and ``first_labels``
+            (frame 0's reference, zeros if it has none).
+        """
         name = _video_name(samples[0])
         h, w = samples[0].metainfo['img_shape'][:2]
         frames = frames[..., :h, :w]
-        first = samples[0]
-        if 'gt_sem_seg' not in first:
-            raise ValueError(f'sequence {name}: the first frame has no mask '
-                             '(gt_sem_seg); VOS needs the reference mask')
-        ids = first.gt_sem_seg.data[0, :h, :w].to(frames.device).long()
-        object_ids = first.metainfo.get('ref_object_ids')
-        if object_ids is None:
-            object_ids = [i for i in ids.unique().tolist() if 0 < i < 255]
-        object_ids = [int(i) for i in object_ids
-                      if bool((ids == int(i)).any())]
+        object_ids, ref_frames, ref_labels = [], [], {}
+        for t, sample in enumerate(samples):
+            listed = sample.metainfo.get('ref_object_ids')
+            if t > 0 and not listed:
+                continue
+            if 'gt_sem_seg' not in sample:
+                where = 'the first frame' if t == 0 else \
+                    f"reference frame {sample.metainfo.get('img_path', t)}"
+                raise ValueError(f'sequence {name}: {where} has no mask '
+                                 '(gt_sem_seg); VOS needs the reference mask')
+            ids = sample.gt_sem_seg.data[0, :h, :w].to(frames.device).long()
+            if listed is None:  # frame 0 without meta: all its objects
+                listed = [i for i in ids.unique().tolist() if 0 < i < 255]
+            new = [int(i) for i in listed if int(i) not in object_ids
+                   and bool((ids == int(i)).any())]
+            if not new:
+                continue
+            ref = torch.zeros_like(ids)
+            for i in new:
+                object_ids.append(i)
+                ref_frames.append(t)
+                ref[ids == i] = len(object_ids)
+            ref_labels[t] = ref
         if not object_ids:
-            meta = first.metainfo
+            meta = samples[0].metainfo
             what = meta['seg_map_path'] if 'seg_map_path' in meta else \
                 f"of frame {meta.get('img_path', 0)}"
+            later = ', nor has any later reference mask' if any(
+                s.metainfo.get('ref_object_ids') for s in samples[1:]) else ''
             raise ValueError(f'sequence {name}: the first-frame mask '
-                             f'{what} has no object')
+                             f'{what} has no object{later}')
         flows = self._frame_flows(frames, samples)
         motion = motion_fields(flows) if len(frames) > 1 else \
             frames.new_zeros(1, 2, h, w)
-        first_labels = torch.zeros_like(ids)
-        for k, i in enumerate(object_ids, 1):
-            first_labels[ids == i] = k
+        first_labels = ref_labels.get(0)
+        if first_labels is None:
+            first_labels = frames.new_zeros((h, w), dtype=torch.long)
         return dict(frames=frames, flows=flows, motion=motion, name=name,
                     num_objects=len(object_ids), object_ids=object_ids,
+                    ref_labels=ref_labels, ref_frames=ref_frames,
                     first_labels=first_labels)
 
     def predict(self, inputs: Tensor, data_samples: list) -> list:
-        """Segment whole videos from their first-frame masks.
+        """Segment whole videos from their reference masks.
 
         Args:
             inputs (Tensor): (N, T, 3, H, W), each clip a whole video.
-            data_samples (list): N ``TrackDataSample``; frame 0 carries the
-                reference mask (``gt_sem_seg``, ``ref_object_ids``).
+            data_samples (list): N ``TrackDataSample``; frame 0 and every
+                frame whose ``ref_object_ids`` lists objects carry the
+                reference masks of those objects (``gt_sem_seg``).
 
         Returns:
             list: ``data_samples``; every frame gets ``pred_sem_seg``
@@ -482,13 +531,17 @@ class VSReID(BaseVideoModel):
 
     def segment_video(self, video: Dict, samples: Sequence) -> Tensor:
         """(T, H, W) object indices (0..K) of one video: forward
-        propagation from the first frame, then re-identification when a
-        ``reid`` module is set and ``test_cfg.reid`` is on."""
+        propagation from the first reference frame (frame 0 in DAVIS), each
+        later object starting from its reference frame
+        (``video['ref_labels']``, see :meth:`propagate`), then
+        re-identification when a ``reid`` module is set and
+        ``test_cfg.reid`` is on."""
         num_frames = video['frames'].size(0)
-        labels = video['first_labels'].new_zeros(
-            (num_frames, ) + video['first_labels'].shape)
-        labels[0] = video['first_labels']
-        self.propagate(video, 0, num_frames - 1, labels)
+        refs = video.get('ref_labels') or {0: video['first_labels']}
+        first = min(refs)
+        labels = refs[first].new_zeros((num_frames, ) + refs[first].shape)
+        labels[first] = refs[first]
+        self.propagate(video, first, num_frames - 1, labels)
         if self.reid is not None and self.test_cfg['reid']:
             self.reid.refine(self, video, samples, labels)
         return labels

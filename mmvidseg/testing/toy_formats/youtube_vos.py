@@ -4,14 +4,16 @@ import os.path as osp
 import numpy as np
 
 from ..toy_video import TOY_CLASSES
-from ._io import SplitVideos, save_jpg, save_json, save_palette_png
+from ._io import SplitVideos, save_jpg, save_json, save_palette_png, write_flo
 from .davis import DAVIS_PALETTE, davis_object_ids
 
 #: The release calls its validation split ``valid``.
 _SPLIT_DIRS = {'val': 'valid'}
 
 
-def write_youtube_vos(root: str, splits: SplitVideos) -> str:
+def write_youtube_vos(root: str,
+                      splits: SplitVideos,
+                      with_flow: bool = True) -> str:
     """YouTube-VOS (semi-supervised video object segmentation).
 
     Layout, as the release ships it (split ``val`` is written as
@@ -20,6 +22,7 @@ def write_youtube_vos(root: str, splits: SplitVideos) -> str:
         <root>/<split>/JPEGImages/<video>/00000.jpg, 00005.jpg, ...
         <root>/<split>/Annotations/<video>/00000.png, ...  # palette PNG
         <root>/<split>/meta.json
+        <root>/<split>/Flow/<video>/00000.flo, ...  # not in the release
 
     Frames are named by their index in the source video, which the release
     samples every fifth frame. Annotations are 'P' mode PNGs with
@@ -32,10 +35,17 @@ def write_youtube_vos(root: str, splits: SplitVideos) -> str:
     references a semi-supervised method is given). ``meta.json`` is
     ``{"videos": {<video>: {"objects": {"<object id>": {"category":
     <toy class name>, "frames": [<frame names where it is visible>]}}}}}``.
+    ``Flow/<video>/<name>.flo`` (Middlebury format, as
+    :class:`~mmvidseg.datasets.YouTubeVOSDataset` reads it with a
+    ``flow_path`` prefix) holds the exact forward flow from that frame to
+    the next written one (toy frame t to t + 1, named ``5 t`` and
+    ``5 (t + 1)``), as in :func:`~.davis.write_davis`; the last frame has
+    none.
 
     Args:
         root (str): Output directory.
         splits (dict): ``{split: [ToyVideo, ...]}``.
+        with_flow (bool): Write the ``Flow`` folders. Defaults to True.
 
     Returns:
         str: ``root``.
@@ -54,6 +64,10 @@ def write_youtube_vos(root: str, splits: SplitVideos) -> str:
                 save_jpg(
                     osp.join(root, split_dir, 'JPEGImages', video.name,
                              name + '.jpg'), video.images[t])
+                if with_flow and t < video.num_frames - 1:
+                    write_flo(
+                        osp.join(root, split_dir, 'Flow', video.name,
+                                 name + '.flo'), video.flow[t])
                 new = []
                 for track in video.visible_tracks(t):
                     key = str(ids[track])

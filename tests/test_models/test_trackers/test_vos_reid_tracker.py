@@ -393,3 +393,29 @@ def test_verify_th_removes_masks_that_do_not_look_like_the_object(tmp_path):
                             verify_th=0.5)
     assert tracker.refine(model, video, [None] * T, labels) == [(5, 1)]
     assert (labels[2:5, 12, 20:26] == 1).all()
+
+
+def test_templates_from_the_reference_frame(tmp_path):
+    """An object entering at frame 2 (``ref_frames``) takes its template
+    from frame 2 and is not searched for before it: a red box in frame 1
+    (object 1 is not there yet) re-starts nothing; the loss after frame 3
+    is re-identified in frame 5 and propagated back to frame 4."""
+    video, labels = _video()
+    video['frames'][:2, :, :, :20] = 0  # object 1 enters at frame 2
+    labels[:] = torch.where(labels == 2, labels, 0)
+    for t in (2, 3):  # tracked in frames 2, 3; lost from frame 4
+        x1, y1, x2, y2 = _box(t)
+        labels[t, y1:y2, x1:x2] = 1
+    video['frames'][1, :, 24:30, 4:10] = torch.tensor(RED)[:, None, None]
+    boxes = _candidates([(1, [4., 24., 10., 30., 0.9])])
+    # frame-0 references: object 1 has no first-frame mask, no template
+    tracker, model = _model(tmp_path, boxes)
+    assert tracker.refine(model, video, [None] * T, labels.clone()) == []
+    tracker, model = _model(tmp_path, boxes)
+    video['ref_frames'] = [2, 0]
+    assert tracker.refine(model, video, [None] * T, labels) == [(5, 1)]
+    assert not (labels[:2] == 1).any()
+    for t in range(4, T):
+        x1, y1, x2, y2 = _box(t)
+        assert (labels[t, y1:y2, x1:x2] == 1).all()
+    assert (labels == 2).sum((1, 2)).tolist() == [80] * T

@@ -10,6 +10,7 @@ import torch
 from mmengine.dataset import pseudo_collate
 
 from mmvidseg.models import VSReID
+from mmvidseg.models.utils.flow_warp import motion_fields
 from mmvidseg.registry import DATASETS, MODELS
 from mmvidseg.testing import generate_toy_videos
 from mmvidseg.testing.toy_formats._io import save_palette_png, write_flo
@@ -291,3 +292,119 @@ def test_reid_embedding_loss_stage(tmp_path, toy):
                    train_cfg=dict(losses=('reid', )))
     with pytest.raises(ValueError, match='non-empty subset'):
         tiny_model(False, train_cfg=dict(losses=('mask', 'ce')))
+
+
+def _copy_guide(img, flow, guide):
+    """A network that copies its guide: object logit 8 (guide - 0.5)."""
+    return torch.cat([torch.zeros_like(guide), 8 * (guide - 0.5)], 1)
+
+
+def test_objects_start_at_their_reference_frame():
+    """Object 2 enters at frame 2 (its reference mask is there): frames 0
+    and 1 hold no mask of it, and from frame 2 on both objects follow the
+    flow exactly (a guide-copying network)."""
+    gt, flows = _moving_boxes()
+    model = tiny_model(with_flow=False, test_cfg=dict(
+        patch_size=(24, 24), flip=False, context=2.0, reid=False))
+    model.segment = _copy_guide
+    refs = {0: torch.where(gt[0] == 1, gt[0], 0),
+            2: torch.where(gt[2] == 2, gt[2], 0)}
+    video = dict(frames=torch.zeros(T, 3, H, W), flows=flows,
+                 motion=torch.cat([flows, flows[-1:]]), num_objects=2,
+                 ref_labels=refs, ref_frames=[0, 2])
+    labels = model.segment_video(video, [None] * T)
+    assert not (labels[:2] == 2).any()
+    assert torch.equal(labels[:2], torch.where(gt[:2] == 1, gt[:2], 0))
+    assert torch.equal(labels[2:], gt[2:])
+    # a later reference replaces what propagation wrote there: object 2
+    # starts in frame 0, object 1 in frame 2 with a reference that covers
+    # where object 2 flowed to
+    over = torch.zeros_like(gt[2])
+    over[gt[2] == 2] = 1
+    video = dict(video, ref_labels={0: (gt[0] == 2).long() * 2, 2: over},
+                 ref_frames=[2, 0])
+    labels = model.segment_video(video, [None] * T)
+    assert not (labels[:2] == 1).any()
+    assert torch.equal(labels[:2] == 2, gt[:2] == 2)
+    assert torch.equal(labels[2], over)
+
+
+def _youtube_vos(root, videos):
+    from mmvidseg.testing.toy_formats import write_youtube_vos
+    write_youtube_vos(str(root), {'val': videos})
+    loaders = [dict(type='LoadImageFromFile'), dict(type='LoadVOSAnnotation'),
+               dict(type='LoadOpticalFlow')]
+    return DATASETS.build(
+        dict(type='YouTubeVOSDataset', data_root=str(root),
+             data_prefix=dict(img_path='valid/JPEGImages',
+                              seg_map_path='valid/Annotations',
+                              flow_path='valid/Flow'),
+             test_mode=True,
+             pipeline=[dict(type='TransformBroadcaster', transforms=loaders),
+                       dict(type='PackVideoInputs')]))
+
+
+def test_youtube_vos_objects_entering_later(tmp_path):
+    """YouTube-VOS: each object starts from its reference frame (the frame
+    whose ``ref_object_ids`` lists it) with its reference mask there, and
+    no frame before holds it."""
+    # seed 14: an object enters after the first frame
+    videos = [generate_toy_videos(1, 14, num_frames=T, height=H,
+                                  width=W)[0]]
+    ds = _youtube_vos(tmp_path, videos)
+    model = tiny_model(test_cfg=dict(patch_size=(32, 32), reid=False))
+    model.segment = _copy_guide
+    data = batch(model, ds, [0])
+    samples = data['data_samples'][0].video_data_samples
+    video = model._video_inputs(data['inputs'][0], samples)
+    assert max(video['ref_frames']) > 0
+    labels = predict(model, data)
+    for t, frame in enumerate(samples):
+        ref = frame.gt_sem_seg.data[0]
+        for obj in frame.metainfo['ref_object_ids']:
+            assert not (labels[:t] == obj).any()
+            assert torch.equal(labels[t] == obj, ref == obj)
+            if t < T - 1:  # propagated on
+                assert (labels[t + 1] == obj).any()
+    assert set(labels.unique().tolist()) - {0} == {
+        o for f in samples for o in f.metainfo['ref_object_ids']}
+
+
+def test_frame0_only_videos_keep_their_labels(tmp_path):
+    """DAVIS (every reference in frame 0): ``predict`` gives exactly the
+    labels of the frame-0-only algorithm (frame 0's objects propagated
+    forward, re-identification with first-frame templates) on a random
+    tiny model, re-identification on."""
+    n = 8
+    videos = generate_toy_videos(2, 0, num_frames=n, height=H, width=W)
+    write_davis(str(tmp_path), {'train': videos}, occlude_frames=3)
+    # a random model grows its masks: verify_th removes them (the object
+    # is lost) and reid_th=0 re-starts it from any candidate
+    reid = dict(type='VOSReIDTracker', embedder=None, reid_th=0.0,
+                lost_area_ratio=0.9, verify_th=0.99, crop_size=(16, 16),
+                proposal_file=osp.join(str(tmp_path), 'Proposals', '480p',
+                                       'train.json'))
+    model = tiny_model(reid=reid)
+    ds = dataset(tmp_path)
+    restarts = 0
+    for index in range(len(videos)):
+        data = batch(model, ds, [index])
+        labels = predict(model, data)
+        samples = data['data_samples'][0].video_data_samples
+        first = samples[0].gt_sem_seg.data[0]
+        objects = samples[0].metainfo['ref_object_ids']
+        old = torch.zeros((n, ) + first.shape, dtype=torch.long)
+        for k, obj in enumerate(objects, 1):
+            old[0][first == obj] = k
+        frames = data['inputs'][0]
+        flows = model._frame_flows(frames, samples)
+        video = dict(frames=frames, flows=flows, motion=motion_fields(flows),
+                     num_objects=len(objects),
+                     name=samples[0].metainfo['video_name'])
+        model.eval()
+        with torch.no_grad():
+            model.propagate(video, 0, n - 1, old)
+            restarts += len(model.reid.refine(model, video, samples, old))
+        lut = torch.tensor([0] + objects)
+        assert torch.equal(labels, lut[old])
+    assert restarts > 0  # the re-identification pass did re-start objects
