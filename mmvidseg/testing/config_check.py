@@ -347,6 +347,23 @@ def _davis_spec() -> DatasetSpec:
         pred_fields=('pred_sem_seg', ), write=_write_davis)
 
 
+def _write_youtube_vos(root: str, splits: dict, spec: DatasetSpec) -> None:
+    from .toy_formats.youtube_vos import write_youtube_vos
+    write_youtube_vos(root, splits, with_flow=True)  # Flow/<video> (VS-ReID)
+
+
+def _youtube_vos_spec() -> DatasetSpec:
+    """YouTube-VOS (semi-supervised VOS): 720x1280 frames as YouTube-VIS
+    2019, no classes (object ids), exact forward flow in
+    ``<split>/Flow``; clips of 3 frames cropped to 480x480 after a 0.8-1.2
+    rescale of 854x480 (the DAVIS recipe)."""
+    return DatasetSpec(
+        name='YouTube-VOS', frame_size=(720, 1280),
+        train_input=InputSpec('crop', (480, 480), scale=(854, 480)),
+        clip_frames=3, num_frames=3, val_num_frames=3,
+        pred_fields=('pred_sem_seg', ), write=_write_youtube_vos)
+
+
 # ----------------------------------------------------------------- specs
 def _ids(classes, names: Dict[str, str]) -> Dict[str, int]:
     """Toy class name -> id of the real class named ``names[toy]``."""
@@ -411,6 +428,7 @@ def dataset_specs() -> Dict[str, DatasetSpec]:
     specs['ImageNetVIDDataset'] = _imagenet_vid_spec()
     specs.update(_dvps_specs(cs, cs_map, video_preds))
     specs['DAVISDataset'] = _davis_spec()
+    specs['YouTubeVOSDataset'] = _youtube_vos_spec()
     return specs
 
 

@@ -3,7 +3,7 @@ from .davis_metric import DAVISMetric
 from .depth_metric import DepthMetric
 from .dvps_metric import DVPSMetric
 from .psnr_ssim_metric import PSNRSSIMMetric
-from .submission import submission_evaluator
+from .submission import YouTubeVOSSubmission, submission_evaluator
 from .vid_metric import ImageNetVIDMetric
 from .video_stream_metric import PanopticVideoMetric, VideoStreamMetric
 from .vps_metric import VPSMetric
@@ -14,5 +14,5 @@ __all__ = [
     'VSSMetric', 'VPSMetric', 'DVPSMetric', 'YouTubeVISVideoMetric',
     'ImageNetVIDMetric', 'DAVISMetric', 'VideoStreamMetric',
     'PanopticVideoMetric', 'PSNRSSIMMetric', 'submission_evaluator',
-    'DepthMetric'
+    'DepthMetric', 'YouTubeVOSSubmission'
 ]

@@ -28,6 +28,13 @@ scores all of them):
                 ground truth stores them (training id + 1; void -> 0),
                 which VSPW's ``evaluator_test.py`` compares as they are;
                 :class:`~mmvidseg.evaluation.metrics.VSSMetric`
+``youtube_vos`` ``<out>/Annotations/<video>/<frame>.png``: 'P' mode PNG
+                (PASCAL VOC palette, as the release's annotations) of the
+                dataset's object ids (0 background), one per frame of
+                ``JPEGImages/<video>/``, named as the frame (zip the
+                ``Annotations`` folder for the CodaLab server); format
+                only (the server scores YouTube-VOS valid):
+                :class:`~mmvidseg.evaluation.metrics.YouTubeVOSSubmission`
 ==============  ===========================================================
 
 A writer writes the per-frame files as the frames arrive (on every rank)
@@ -46,7 +53,12 @@ from collections import Counter, defaultdict
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
+from mmengine.dist import is_main_process
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
 from PIL import Image
+
+from mmvidseg.registry import METRICS
 
 #: dataset type -> format
 DATASET_FORMATS = {
@@ -54,6 +66,7 @@ DATASET_FORMATS = {
     'VIPSegDataset': 'vipseg',
     'YouTubeVISDataset': 'youtube_vis',
     'VSPWDataset': 'vspw',
+    'YouTubeVOSDataset': 'youtube_vos',
 }
 #: format -> the registered metric that writes it
 FORMAT_METRICS = {
@@ -61,6 +74,7 @@ FORMAT_METRICS = {
     'vipseg': 'VPSMetric',
     'youtube_vis': 'YouTubeVISVideoMetric',
     'vspw': 'VSSMetric',
+    'youtube_vos': 'YouTubeVOSSubmission',
 }
 LABEL_DIVISOR = 1000
 VOID = 255
@@ -270,11 +284,43 @@ class YouTubeVISWriter(SubmissionWriter):
             json.dump(out, f)
 
 
+class YouTubeVOSWriter(SubmissionWriter):
+    """YouTube-VOS object-id PNGs, as the release's ``Annotations``.
+
+    Each frame's ``pred_sem_seg.data`` ((1, H, W) object ids of the
+    dataset, 0 background, as :class:`~mmvidseg.models.VSReID` predicts
+    them) is written as a 'P' mode PNG with the PASCAL VOC palette to
+    ``Annotations/<video>/<frame stem>.png``: the stem of the frame's image
+    (``00005``), so every frame of ``JPEGImages/<video>/`` gets the file
+    the server looks for. Ids must be 0..254 (a PNG index; 255 is void
+    in the annotations).
+    """
+
+    def __init__(self, out_dir: str) -> None:
+        super().__init__(out_dir)
+        from mmvidseg.testing.toy_formats._io import voc_palette
+        self.palette = voc_palette().flatten().tolist()
+
+    def add_frame(self, frame: dict) -> None:
+        where = _where(frame)
+        ids = _field(frame, 'pred_sem_seg', 'data', where)[0]
+        if ids.size and (ids.min() < 0 or ids.max() >= VOID):
+            raise ValueError(f'{where}: YouTube-VOS object ids must be in '
+                             f'[0, {VOID}), got {ids.min()}..{ids.max()}')
+        path = osp.join(self.out_dir, 'Annotations', _video_name(frame),
+                        _stem(frame) + '.png')
+        os.makedirs(osp.dirname(path), exist_ok=True)
+        png = Image.fromarray(ids.astype(np.uint8), mode='P')
+        png.putpalette(self.palette)
+        png.save(path)
+
+
 WRITERS = {
     'kitti_step': KITTISTEPWriter,
     'vipseg': VIPSegWriter,
     'youtube_vis': YouTubeVISWriter,
     'vspw': VSPWWriter,
+    'youtube_vos': YouTubeVOSWriter,
 }
 
 
@@ -310,6 +356,69 @@ def format_of(dataset_type: Optional[str], fmt: Optional[str] = None) -> str:
         raise ValueError(f'unknown submission format {fmt!r}; use one of '
                          f'{sorted(WRITERS)}')
     return fmt
+
+
+@METRICS.register_module()
+class YouTubeVOSSubmission(BaseMetric):
+    """Writes YouTube-VOS submission PNGs (format only, no score).
+
+    The ground truth of YouTube-VOS valid (and test) is not released, only
+    the reference masks: the challenge server scores the zipped
+    ``Annotations`` folder this writes (:class:`YouTubeVOSWriter`). Frames
+    may arrive as whole videos or one at a time; each is written as it
+    arrives, on every rank. :meth:`evaluate` returns ``{}``.
+
+    Args:
+        outfile_prefix (str): Directory of the submission files (created);
+            the PNGs go to ``<outfile_prefix>/Annotations``.
+        format_only (bool): Must be True (there is nothing to score).
+            Accepted so that :func:`submission_evaluator` can set it.
+        collect_device (str): Unused (nothing is gathered); kept for
+            mmengine. Defaults to 'cpu'.
+        prefix (str, optional): Unused (no metrics). Defaults to None.
+    """
+    default_prefix: Optional[str] = ''  # no metric to name, no warning
+
+    def __init__(self,
+                 outfile_prefix: str,
+                 format_only: bool = True,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        if not format_only:
+            raise ValueError(
+                'YouTubeVOSSubmission only writes the submission files '
+                '(format_only=True): YouTube-VOS valid is scored by the '
+                'challenge server')
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.format_only = True
+        self.outfile_prefix = outfile_prefix
+        self._writer = build_writer('youtube_vos', outfile_prefix)
+        self._num_frames = 0
+
+    def process(self, data_batch: Any, data_samples: Sequence) -> None:
+        """Write the PNG of every frame of every sample."""
+        for sample in data_samples:
+            frames = sample.get('video_data_samples') if isinstance(
+                sample, dict) else getattr(sample, 'video_data_samples',
+                                           None)
+            for frame in (frames if frames is not None else [sample]):
+                self._writer.add_frame(
+                    frame if isinstance(frame, dict) else frame.to_dict())
+                self._num_frames += 1
+
+    def compute_metrics(self, results: list) -> Dict[str, float]:
+        return {}
+
+    def evaluate(self, size: int = 0) -> dict:
+        """``{}``; logs where the files are (main process)."""
+        if is_main_process():
+            print_log(
+                f'{type(self).__name__}: youtube_vos submission files '
+                f'written to {osp.join(self.outfile_prefix, "Annotations")} '
+                f'({self._num_frames} frames on this rank); zip the '
+                f'Annotations folder for the server', logger='current')
+        self._num_frames = 0
+        return {}
 
 
 def _metric_type(cfg: dict) -> str:

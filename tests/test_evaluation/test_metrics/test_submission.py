@@ -4,6 +4,7 @@
 perfectly with the offline evaluators (eval_offline.py), and the files
 must be in each benchmark's layout."""
 import json
+import os
 import os.path as osp
 
 import numpy as np
@@ -290,3 +291,81 @@ def test_submission_evaluator_options(tmp_path):
         dict(type='VSSMetric', format_only=True, outfile_prefix=out)
     ]
     assert evaluator == dict(type='DAVISMetric')  # not modified
+
+
+def test_youtube_vos_pngs_hold_object_ids(tmp_path, videos):
+    """YouTube-VOS: one palette PNG per frame of ``JPEGImages/<video>``,
+    named as the frame, holding the predicted object ids (here the
+    toy's true ids, so the released reference masks must agree)."""
+    from mmvidseg.testing.toy_formats import (davis_object_ids,
+                                              write_youtube_vos)
+    from mmvidseg.testing.toy_formats._io import voc_palette
+    root = write_youtube_vos(str(tmp_path / 'data'), videos)
+    register_all_modules(init_default_scope=True)
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs', '_base_', 'datasets', 'youtube_vos.py'))
+    ds_cfg = cfg.val_dataloader.dataset
+    ds_cfg.data_root = root
+    dataset = DATASETS.build(ds_cfg)
+    truth = {}
+    for video in videos['val']:
+        ids = davis_object_ids(video, number_new_objects=True)
+        lut = np.zeros(video.instance.max() + 1, np.uint8)
+        for track, obj_id in ids.items():
+            lut[track] = obj_id
+        truth[video.name] = lut[video.instance]
+    samples = _samples(dataset)
+    for sample in samples:
+        for frame in sample.video_data_samples:
+            ids = truth[frame.video_name][frame.frame_id]
+            frame.pred_sem_seg = PixelData(data=torch.from_numpy(ids)[None])
+    out = str(tmp_path / 'sub')
+    _write([], 'YouTubeVOSDataset', out, samples)
+    palette = voc_palette().flatten().tolist()
+    for video in videos['val']:
+        frames = sorted(
+            os.listdir(osp.join(root, 'valid', 'JPEGImages', video.name)))
+        pngs = sorted(os.listdir(osp.join(out, 'Annotations', video.name)))
+        assert pngs == [f.replace('.jpg', '.png') for f in frames]
+        assert pngs[1] == '00005.png'  # the frame's name, not its index
+        for t, name in enumerate(pngs):
+            png = Image.open(osp.join(out, 'Annotations', video.name, name))
+            assert png.mode == 'P'
+            assert png.getpalette()[:len(palette)] == palette
+            pred = np.array(png)
+            assert np.array_equal(pred, truth[video.name][t])
+            ref = osp.join(root, 'valid', 'Annotations', video.name, name)
+            if osp.exists(ref):  # the frames where objects first appear
+                ref = np.array(Image.open(ref))
+                assert ref.any()
+                assert np.array_equal(pred[ref > 0], ref[ref > 0])
+    # a PNG for every frame of every video
+    assert sum(len(v) for v in truth.values()) == sum(
+        len(os.listdir(osp.join(out, 'Annotations', v))) for v in truth)
+
+
+def test_youtube_vos_submission_options(tmp_path):
+    out = str(tmp_path)
+    # the dataset type selects the format; DAVIS J&F cannot score valid
+    cfgs = submission_evaluator(
+        dict(type='DAVISMetric'), 'YouTubeVOSDataset', out)
+    assert cfgs == [
+        dict(type='DAVISMetric'),
+        dict(type='YouTubeVOSSubmission', format_only=True,
+             outfile_prefix=out)
+    ]
+    with pytest.raises(ValueError, match='scored by the challenge server'):
+        METRICS.build(
+            dict(type='YouTubeVOSSubmission', outfile_prefix=out,
+                 format_only=False))
+    metric = METRICS.build(dict(type='YouTubeVOSSubmission',
+                                outfile_prefix=out))
+    frame = dict(video_name='v', img_path='v/00010.jpg',
+                 pred_sem_seg=dict(data=torch.full((1, 2, 3), 255)))
+    with pytest.raises(ValueError, match=r'v/00010.jpg.*\[0, 255\)'):
+        metric.process({}, [frame])
+    frame['pred_sem_seg']['data'] = torch.tensor([[[0, 1, 2], [3, 0, 7]]])
+    metric.process({}, [frame])
+    assert metric.evaluate(1) == {}
+    png = np.array(Image.open(tmp_path / 'Annotations' / 'v' / '00010.png'))
+    assert png.tolist() == [[0, 1, 2], [3, 0, 7]]
