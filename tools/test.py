@@ -18,10 +18,12 @@ Example::
 
 Formats (``--format``, default from the dataset type): ``kitti_step``
 (PNGs), ``vipseg`` (PNGs + pred.json), ``youtube_vis`` (results.json),
-``vspw`` (PNGs); see :mod:`mmvidseg.evaluation.metrics.submission`.
+``vspw`` (PNGs), ``youtube_vos`` (palette PNGs); see
+:mod:`mmvidseg.evaluation.metrics.submission`.
 ``--out-dir`` sets the ``outfile_prefix`` (and ``format_only``) options of
 the test evaluator's metric that writes the format (``VPSMetric``,
-``YouTubeVISVideoMetric`` or ``VSSMetric``; a format-only one is added
+``YouTubeVISVideoMetric``, ``VSSMetric`` or ``YouTubeVOSSubmission``; a
+format-only one is added
 when the evaluator has none).
 
 ``--show`` / ``--show-dir`` switch on the ``VideoVisualizationHook``
