@@ -337,8 +337,7 @@ class TransVOD(FrameDetector):
             fusion = check_fusion_cfg(fusion, type(self).__name__)
             self.test_cfg['ref_fusion'] = fusion
         # the last frames' own detections (test_cfg.ref_fusion; trimmed to
-        # its num_frames when used, so that a test_cfg edited after the
-        # build holds)
+        # its num_frames when used: test_cfg may be edited after the build)
         self._dets: deque = deque()
         # (frame, sample) of the last frames (reuse_ref_outputs=False)
         self._frames: deque = deque(maxlen=num_ref_frames)
