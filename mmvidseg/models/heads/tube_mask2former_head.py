@@ -1,14 +1,17 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
+import torch.nn.functional as F
+from mmcv.cnn import ConvModule
 from mmdet.models.dense_heads import Mask2FormerHead
 from mmdet.models.layers import SinePositionalEncoding3D
 from mmdet.models.tracking_heads import Mask2FormerTrackHead
 from mmdet.models.utils import multi_apply
 from mmdet.utils import InstanceList
+from mmengine.model import caffe2_xavier_init
 from mmengine.structures import InstanceData
-from torch import Tensor
+from torch import Tensor, nn
 
 from mmvidseg.registry import MODELS
 from .kernel_targets import clip_targets
@@ -36,7 +39,19 @@ class TubeMask2FormerHead(Mask2FormerHead):
     stuff alike. Parameter names are those of ``Mask2FormerHead``, so an
     mmdet Mask2Former checkpoint loads without renaming.
 
+    Optionally (``fine_mask_in_channels``, off by default) the masks are
+    predicted at stride 2 instead of the pixel decoder's stride 4: one more
+    FPN-like stage upsamples the pixel decoder's mask feature x2 and adds a
+    stride-2 backbone feature (a ResNet's stem output, given by
+    :class:`~mmvidseg.models.TubeLink`) through a 1x1 lateral conv, then a
+    3x3 conv and a 1x1 conv give the mask feature. The attention masks
+    are still resized to the decoder's key levels. Not in the official
+    Tube-Link (an addition for small frames).
+
     Args:
+        fine_mask_in_channels (int, optional): Channels of the stride-2
+            feature fused into the mask feature. None (default): masks at
+            the pixel decoder's stride 4, no extra parameters.
         **kwargs: The arguments of mmdet's ``Mask2FormerHead``;
             ``positional_encoding`` configures a ``SinePositionalEncoding3D``
             (it has no parameters).
@@ -44,12 +59,58 @@ class TubeMask2FormerHead(Mask2FormerHead):
 
     _forward_head = Mask2FormerTrackHead._forward_head
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self,
+                 fine_mask_in_channels: Optional[int] = None,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         pos_cfg = dict(kwargs.get('positional_encoding', {}))
         pos_cfg.pop('type', None)
         self.decoder_positional_encoding = SinePositionalEncoding3D(
             **pos_cfg)
+        self.fine_mask_in_channels = fine_mask_in_channels
+        if fine_mask_in_channels:
+            channels = kwargs['out_channels']
+            decoder_cfg = kwargs.get('pixel_decoder', {})
+            norm_cfg = decoder_cfg.get('norm_cfg',
+                                       dict(type='GN', num_groups=32))
+            act_cfg = decoder_cfg.get('act_cfg', dict(type='ReLU'))
+            self.fine_lateral_conv = ConvModule(
+                fine_mask_in_channels,
+                channels,
+                kernel_size=1,
+                bias=False,
+                norm_cfg=norm_cfg,
+                act_cfg=None)
+            self.fine_output_conv = ConvModule(
+                channels,
+                channels,
+                kernel_size=3,
+                padding=1,
+                bias=False,
+                norm_cfg=norm_cfg,
+                act_cfg=act_cfg)
+            self.fine_mask_feature = nn.Conv2d(
+                channels, channels, kernel_size=1)
+
+    def init_weights(self) -> None:
+        """Mask2Former's initialisation; the stride-2 mask feature conv
+        as the pixel decoder's mask feature conv."""
+        super().init_weights()
+        if self.fine_mask_in_channels:
+            caffe2_xavier_init(self.fine_mask_feature, bias=0)
+
+    def _fine_mask_features(self, mask_features: Tensor,
+                            fine_feat: Tensor) -> Tensor:
+        """Stride-2 mask features (N * t, C, 2h, 2w) from the pixel
+        decoder's (N * t, C, h, w) and a (N * t, C_f, 2h, 2w) backbone
+        feature."""
+        lateral = self.fine_lateral_conv(fine_feat)
+        fused = lateral + F.interpolate(
+            mask_features,
+            size=lateral.shape[-2:],
+            mode='bilinear',
+            align_corners=False)
+        return self.fine_mask_feature(self.fine_output_conv(fused))
 
     def _decoder_inputs(self, memorys: List[Tensor],
                         num_tubes: int) -> Tuple[List[Tensor], List[Tensor]]:
@@ -69,8 +130,12 @@ class TubeMask2FormerHead(Mask2FormerHead):
             positions.append(pos.flatten(3).permute(0, 1, 3, 2).flatten(1, 2))
         return inputs, positions
 
-    def forward(self, x: Sequence[Tensor],
-                tube_size: int) -> Tuple[List[Tensor], List[Tensor], Tensor]:
+    def forward(
+        self,
+        x: Sequence[Tensor],
+        tube_size: int,
+        fine_feat: Optional[Tensor] = None
+    ) -> Tuple[List[Tensor], List[Tensor], Tensor]:
         """Segment the tubes of a batch of frames.
 
         Args:
@@ -78,6 +143,9 @@ class TubeMask2FormerHead(Mask2FormerHead):
                 N * t frames, tube by tube (frames of a tube consecutive),
                 each (N * t, C_l, H_l, W_l).
             tube_size (int): t, the frames of a tube.
+            fine_feat (Tensor, optional): The stride-2 backbone feature
+                (N * t, C_f, H_0 * 2, W_0 * 2); required with
+                ``fine_mask_in_channels``, ignored without.
 
         Returns:
             tuple:
@@ -85,7 +153,8 @@ class TubeMask2FormerHead(Mask2FormerHead):
             - cls_preds (list[Tensor]): Per decoder layer (and the
               initial queries), class logits (N, Q, num_classes + 1).
             - mask_preds (list[Tensor]): Per layer, mask logits
-              (N, Q, t, H_0 * ..., W) at the mask-feature stride (4).
+              (N, Q, t, h, w) at the mask-feature stride (4, or 2 with
+              ``fine_mask_in_channels``).
             - queries (Tensor): The last layer's query features (N, Q, C)
               (after the decoder's post norm), for linking and embedding.
         """
@@ -94,6 +163,12 @@ class TubeMask2FormerHead(Mask2FormerHead):
                              f'tubes of {tube_size} frames')
         num_tubes = x[0].size(0) // tube_size
         mask_features, memorys = self.pixel_decoder(x)
+        if self.fine_mask_in_channels:
+            if fine_feat is None:
+                raise ValueError('fine_mask_in_channels is set: the head '
+                                 'needs the stride-2 feature fine_feat')
+            mask_features = self._fine_mask_features(mask_features,
+                                                     fine_feat)
         mask_features = mask_features.view(num_tubes, tube_size,
                                            *mask_features.shape[1:])
         inputs, positions = self._decoder_inputs(memorys, num_tubes)

@@ -220,8 +220,29 @@ class TubeLink(BaseVideoModel):
 
     def _segment(self, frames: Tensor,
                  tube_size: int) -> Tuple[List[Tensor], List[Tensor], Tensor]:
-        """Backbone and head on (N * t, C, H, W) frames, tube by tube."""
-        return self.panoptic_head(self.backbone(frames), tube_size)
+        """Backbone and head on (N * t, C, H, W) frames, tube by tube; with
+        the head's stride-2 masks (``fine_mask_in_channels``) the head also
+        gets the backbone's stem output (:meth:`_backbone_with_stem`)."""
+        if not getattr(self.panoptic_head, 'fine_mask_in_channels', None):
+            return self.panoptic_head(self.backbone(frames), tube_size)
+        feats, stem = self._backbone_with_stem(frames)
+        return self.panoptic_head(feats, tube_size, fine_feat=stem)
+
+    def _backbone_with_stem(self, frames: Tensor) -> Tuple[tuple, Tensor]:
+        """Backbone features and the stem output (N * t, C_s, H / 2, W / 2)
+        of a ResNet-like backbone: the input of its ``maxpool``."""
+        pool = getattr(self.backbone, 'maxpool', None)
+        if pool is None:
+            raise ValueError('stride-2 masks (fine_mask_in_channels) need a '
+                             'backbone with a stem maxpool (ResNet)')
+        stem = []
+        handle = pool.register_forward_pre_hook(
+            lambda module, args: stem.append(args[0]))
+        try:
+            feats = self.backbone(frames)
+        finally:
+            handle.remove()
+        return feats, stem[0]
 
     def _forward(self, inputs: Tensor, data_samples=None) -> tuple:
         """Last-layer class logits (N', Q, C + 1) and tube mask logits

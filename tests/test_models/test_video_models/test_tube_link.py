@@ -329,3 +329,66 @@ def test_vis_scores_with_and_without_mask_scores(knet):
         assert (b.scores[empty] == 0).all()
         assert (b.scores[~empty] > 0).all()
         assert (b.scores[~empty] <= a.scores[~empty] + 1e-6).all()
+
+
+def _fine_head(channels=8):
+    head = copy.deepcopy(TINY['panoptic_head'])
+    head['fine_mask_in_channels'] = channels  # the R18-w8 stem
+    return head
+
+
+def test_stride2_masks_shapes_and_losses(knet):
+    """``fine_mask_in_channels``: masks at stride 2 (the stem fused into
+    the mask feature), stride-2 targets train, gradients reach the new
+    convs and the stem through them."""
+    model = build(panoptic_head=_fine_head(), mask_target_stride=2)
+    frames = torch.randn(4, 3, 32, 32)
+    cls_preds, mask_preds, queries = model._segment(frames, 2)
+    assert cls_preds[-1].shape == (2, 8, 7)
+    assert mask_preds[-1].shape == (2, 8, 2, 16, 16)
+    assert queries.shape == (2, 8, C)
+    # the hook that grabs the stem is removed afterwards
+    assert not model.backbone.maxpool._forward_pre_hooks
+    losses = model.loss(*_batch(knet))
+    for key, value in losses.items():
+        assert torch.isfinite(value).all(), key
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    head = model.panoptic_head
+    for param in (head.fine_lateral_conv.conv.weight,
+                  head.fine_output_conv.conv.weight,
+                  head.fine_mask_feature.weight):
+        assert param.grad is not None and param.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match='fine_feat'):
+        head(model.backbone(frames), 2)
+
+
+def test_stride2_masks_change_the_output_only_by_new_parameters(knet):
+    """The option adds only the ``fine_*`` parameters (off by default: a
+    checkpoint of the default model loads into the rest) and, with the
+    same shared weights, changes the masks; VIS prediction runs."""
+    torch.manual_seed(0)
+    plain = build(task='vis', num_classes=3, thing_classes=[0, 1, 2],
+                  test_cfg=dict(max_per_video=5)).eval()
+    fine = build(task='vis', num_classes=3, thing_classes=[0, 1, 2],
+                 panoptic_head=_fine_head(),
+                 test_cfg=dict(max_per_video=5)).eval()
+    assert not any('fine' in k for k in plain.state_dict())
+    missing, unexpected = fine.load_state_dict(
+        plain.state_dict(), strict=False)
+    assert not unexpected
+    assert missing and all(k.startswith('panoptic_head.fine_')
+                           for k in missing)
+    frames = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        _, plain_masks, _ = plain._segment(frames, 2)
+        _, fine_masks, _ = fine._segment(frames, 2)
+    assert plain_masks[-1].shape[-2:] == (8, 8)
+    assert fine_masks[-1].shape[-2:] == (16, 16)
+    pooled = torch.nn.functional.avg_pool2d(
+        fine_masks[-1].flatten(0, 2), 2).view_as(plain_masks[-1])
+    assert not torch.allclose(pooled, plain_masks[-1], atol=1e-3)
+    clip, sample = knet.toy_clip(4, [0, 1, 2, 3, 4], with_sem=False)
+    with torch.no_grad():
+        out = fine.predict(clip, [sample])[0].video_data_samples
+    for frame in out:
+        assert frame.pred_track_instances.masks.shape == (5, 32, 48)
