@@ -30,6 +30,17 @@ def _davis(root, flow=False, **kwargs):
     return DAVISDataset(data_root=root, data_prefix=prefix, **kwargs)
 
 
+def _check_flow(frame, video, t):
+    """Frame ``t`` carries the toy video's exact forward flow (none for the
+    last frame)."""
+    flow = frame.gt_flow.data.numpy()
+    if t < video.num_frames - 1:
+        assert frame.flow_valid
+        np.testing.assert_array_equal(flow, video.flow[t].transpose(2, 0, 1))
+    else:
+        assert not frame.flow_valid and not flow.any()
+
+
 def test_lists_sequences_and_references(toy_davis):
     root, videos = toy_davis
     ds = _davis(root, pipeline=[], flow=True)
@@ -62,14 +73,8 @@ def test_full_pipeline_matches_ground_truth(toy_davis, load_video):
             assert frame.gt_instances.instances_ids.tolist() == objects
             if t == 0:
                 assert frame.ref_object_ids == sorted(ids.values())
-            flow = frame.gt_flow.data.numpy()
-            assert flow.shape == (2, 32, 48)
-            if t < video.num_frames - 1:
-                assert frame.flow_valid
-                np.testing.assert_array_equal(
-                    flow, video.flow[t].transpose(2, 0, 1))
-            else:
-                assert not frame.flow_valid and not flow.any()
+            assert frame.gt_flow.data.shape == (2, 32, 48)
+            _check_flow(frame, video, t)
 
 
 def test_davis_2016_is_binary(toy_davis):
@@ -237,13 +242,7 @@ def test_youtube_vos_flow_to_next_listed_frame(toy_youtube_vos, load_video):
             assert images[-1]['flow_path'] is None
             sample = load_video(ds, index)['data_samples']
             for t, frame in enumerate(sample.video_data_samples):
-                flow = frame.gt_flow.data.numpy()
-                if t < video.num_frames - 1:
-                    assert frame.flow_valid
-                    np.testing.assert_array_equal(
-                        flow, video.flow[t].transpose(2, 0, 1))
-                else:
-                    assert not frame.flow_valid and not flow.any()
+                _check_flow(frame, video, t)
     # without a flow_path prefix no frame gets one
     info = _ytvos(root, pipeline=[]).get_data_info(0)
     assert all('flow_path' not in f for f in info['images'])
