@@ -50,7 +50,8 @@ from mmvidseg.evaluation.metrics.dump_video_results import DumpVideoResults
 from mmvidseg.evaluation.metrics.submission import (WRITERS,
                                                     submission_evaluator)
 from mmvidseg.evaluation.strict_json import dumps_strict
-from mmvidseg.utils import register_all_modules, setup_distributed_on_cpu
+from mmvidseg.utils import (register_all_modules, setup_distributed_on_cpu,
+                            teardown_distributed)
 
 # configs under projects/ import their package with custom_imports
 # ('projects.<name>.<package>'): make the repository root importable
@@ -229,6 +230,7 @@ def main():
             with open(args.json_out, 'w') as f:
                 f.write(dumps_strict(metrics, reasons, indent=2) + '\n')
         print(dumps_strict(metrics, reasons))
+    teardown_distributed()
 
 
 if __name__ == '__main__':

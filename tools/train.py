@@ -20,7 +20,8 @@ from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmvidseg.utils import register_all_modules, setup_distributed_on_cpu
+from mmvidseg.utils import (register_all_modules, setup_distributed_on_cpu,
+                            teardown_distributed)
 from mmvidseg.utils.checkpoint import (CheckpointError, CorruptCheckpointError,
                                        check_resume_checkpoint,
                                        previous_checkpoint)
@@ -138,6 +139,7 @@ def main():
             raise
         sys.exit(f'error: cannot resume: {e}; the previous checkpoint {prev} '
                  f'looks complete: resume from it with --resume {prev}')
+    teardown_distributed()
 
 
 if __name__ == '__main__':

@@ -64,3 +64,19 @@ def setup_distributed_on_cpu(cfg, launcher: str) -> None:
             backend='gloo',
             rank=int(os.environ['RANK']),
             world_size=int(os.environ['WORLD_SIZE']))
+
+
+def teardown_distributed() -> None:
+    """Wait for every process and destroy the default process group, if
+    one was initialised (a no-op otherwise).
+
+    Called at the end of ``tools/train.py`` and ``tools/test.py``: a gloo
+    process that exits with its group alive can abort at interpreter exit
+    (``terminate called without an active exception``), which fails the
+    whole launch after a successful run.
+    """
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()

@@ -37,8 +37,8 @@ def _fps(config, shape=('32', '64'), frames='4', *extra):
 
 
 def test_config_lists():
-    # VPS 1k and 3k, VIS, VSS
-    assert len(TINY) == 4 and len(R50) == 6
+    # VPS 1k and 3k, VIS 1k and 2k (stride-2 masks), VSS
+    assert len(TINY) == 5 and len(R50) == 6
 
 
 def test_tiny_vps_flops_and_fps(capsys):
