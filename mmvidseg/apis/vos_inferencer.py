@@ -16,6 +16,7 @@ from mmengine.structures import InstanceData, PixelData
 from mmengine.utils import ProgressBar
 from PIL import Image
 
+from mmvidseg.evaluation.metrics.submission import save_palette_png
 from mmvidseg.registry import INFERENCERS
 from .base import BaseVideoInferencer, array_pipeline, test_pipeline_of
 from .video_io import FramesInput, FrameSource
@@ -107,15 +108,6 @@ def read_flows(flows: FlowInput,
             raise ValueError(f'flow {t} has shape {flow.shape}, expected '
                              f'{frames[t].shape[:2] + (2, )}')
     return flows
-
-
-def save_palette_png(path: str, ids: np.ndarray) -> None:
-    """Object ids as a DAVIS palette PNG (the VOC palette)."""
-    from mmvidseg.testing.toy_formats._io import voc_palette
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    image = Image.fromarray(ids.astype(np.uint8), mode='P')
-    image.putpalette(np.asarray(voc_palette(), np.uint8).ravel().tolist())
-    image.save(path)
 
 
 def draw_objects(visualizer, rgb: np.ndarray, ids) -> np.ndarray:

@@ -112,6 +112,16 @@ def _save_png(path: str, array: np.ndarray) -> None:
     Image.fromarray(array).save(path)
 
 
+def save_palette_png(path: str, ids: np.ndarray) -> None:
+    """Object ids (H, W) as a DAVIS / YouTube-VOS palette PNG ('P' mode,
+    the PASCAL VOC palette), creating its folder."""
+    from mmvidseg.testing.toy_formats._io import voc_palette
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    image = Image.fromarray(ids.astype(np.uint8), mode='P')
+    image.putpalette(np.asarray(voc_palette(), np.uint8).ravel().tolist())
+    image.save(path)
+
+
 class SubmissionWriter(metaclass=ABCMeta):
     """Base of the writers.
 
@@ -296,23 +306,15 @@ class YouTubeVOSWriter(SubmissionWriter):
     in the annotations).
     """
 
-    def __init__(self, out_dir: str) -> None:
-        super().__init__(out_dir)
-        from mmvidseg.testing.toy_formats._io import voc_palette
-        self.palette = voc_palette().flatten().tolist()
-
     def add_frame(self, frame: dict) -> None:
         where = _where(frame)
         ids = _field(frame, 'pred_sem_seg', 'data', where)[0]
         if ids.size and (ids.min() < 0 or ids.max() >= VOID):
             raise ValueError(f'{where}: YouTube-VOS object ids must be in '
                              f'[0, {VOID}), got {ids.min()}..{ids.max()}')
-        path = osp.join(self.out_dir, 'Annotations', _video_name(frame),
-                        _stem(frame) + '.png')
-        os.makedirs(osp.dirname(path), exist_ok=True)
-        png = Image.fromarray(ids.astype(np.uint8), mode='P')
-        png.putpalette(self.palette)
-        png.save(path)
+        save_palette_png(
+            osp.join(self.out_dir, 'Annotations', _video_name(frame),
+                     _stem(frame) + '.png'), ids)
 
 
 WRITERS = {
