@@ -456,8 +456,7 @@ class VSReID(BaseVideoModel):
             ``num_objects`` K, ``object_ids`` (the K dataset ids),
             ``ref_labels`` (``{frame: (H, W) long}``, each reference
             frame's new objects as indices 1..K, 0 elsewhere),
-            ``ref_frames`` (the K reference frames) and ``first_labels``
-            (frame 0's reference, zeros if it has none).
+            and ``ref_frames`` (the K reference frames).
         """
         name = _video_name(samples[0])
         h, w = samples[0].metainfo['img_shape'][:2]
@@ -496,13 +495,9 @@ class VSReID(BaseVideoModel):
         flows = self._frame_flows(frames, samples)
         motion = motion_fields(flows) if len(frames) > 1 else \
             frames.new_zeros(1, 2, h, w)
-        first_labels = ref_labels.get(0)
-        if first_labels is None:
-            first_labels = frames.new_zeros((h, w), dtype=torch.long)
         return dict(frames=frames, flows=flows, motion=motion, name=name,
                     num_objects=len(object_ids), object_ids=object_ids,
-                    ref_labels=ref_labels, ref_frames=ref_frames,
-                    first_labels=first_labels)
+                    ref_labels=ref_labels, ref_frames=ref_frames)
 
     def predict(self, inputs: Tensor, data_samples: list) -> list:
         """Segment whole videos from their reference masks.
@@ -537,7 +532,7 @@ class VSReID(BaseVideoModel):
         re-identification when a ``reid`` module is set and
         ``test_cfg.reid`` is on."""
         num_frames = video['frames'].size(0)
-        refs = video.get('ref_labels') or {0: video['first_labels']}
+        refs = video['ref_labels']
         first = min(refs)
         labels = refs[first].new_zeros((num_frames, ) + refs[first].shape)
         labels[first] = refs[first]
